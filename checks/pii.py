@@ -1,0 +1,131 @@
+"""The `pii` check: presidio-analyzer with loopguard's recognizers, per-entity actions,
+and presidio-anonymizer operators for the fix.
+
+Entities a policy allows are never analysed, so a policy that allows person names
+never runs NER at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.predefined_recognizers import IbanRecognizer, IpRecognizer, UsSsnRecognizer
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+from presidio_anonymizer.entities import RecognizerResult as AnonymizerSpan
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from checks.nlp import LeanSpacyNlpEngine
+from checks.recognizers.credit_card import CreditCardRecognizer
+from checks.recognizers.email import EmailRecognizer
+from checks.recognizers.person import PersonRecognizer
+from checks.recognizers.phone import PhoneRecognizer
+from checks.recognizers.street_address import StreetAddressRecognizer
+from checks.resources import Resources
+from checks.types import Action, CheckContext, Finding, Severity
+
+PiiAction = Literal["allow", "mask", "hold", "block"]
+SUPPORTED_ENTITIES = (
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "STREET_ADDRESS",
+)
+_ACTIONS: dict[str, tuple[Action, Severity]] = {
+    "mask": ("fix", "medium"),
+    "hold": ("hold", "high"),
+    "block": ("block", "critical"),
+}
+
+
+def _mask_everything() -> dict[str, PiiAction]:
+    return dict.fromkeys(SUPPORTED_ENTITIES, "mask")
+
+
+class PiiConfig(BaseModel):
+    """Per-entity actions and how masked values are written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: dict[str, PiiAction] = Field(default_factory=_mask_everything)
+    operator: Literal["replace", "redact", "mask", "hash"] = "replace"
+    operator_params: dict[str, Any] = Field(default_factory=dict)
+    allow_list: list[str] = Field(default_factory=list)
+    score_threshold: float = Field(0.5, ge=0.0, le=1.0)
+
+    @field_validator("entities")
+    @classmethod
+    def _known_entities(cls, value: dict[str, PiiAction]) -> dict[str, PiiAction]:
+        unknown = sorted(set(value) - set(SUPPORTED_ENTITIES))
+        if unknown:
+            raise ValueError(f"unknown entity {', '.join(unknown)}; supported: {', '.join(SUPPORTED_ENTITIES)}")
+        return value
+
+
+class PiiEngines:
+    """The analyzer, anonymizer and NLP engine: built once per process."""
+
+    def __init__(self) -> None:
+        self.nlp = LeanSpacyNlpEngine()
+        self.nlp.load()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for recognizer in (
+            PersonRecognizer(ner=self.nlp.ner), EmailRecognizer(), PhoneRecognizer(), CreditCardRecognizer(),
+            StreetAddressRecognizer(), UsSsnRecognizer(), IbanRecognizer(), IpRecognizer(),
+        ):
+            registry.add_recognizer(recognizer)
+        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=self.nlp, supported_languages=["en"])
+        self.anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
+
+    def analyze(self, text: str, entities: list[str], threshold: float, allow_list: list[str]) -> list[RecognizerResult]:
+        results = self.analyzer.analyze(
+            text, language="en", entities=entities, score_threshold=threshold, allow_list=allow_list or None
+        )
+        return _drop_contained(results)
+
+    def replacement(self, value: str, entity: str, operator: str, params: dict[str, Any]) -> str:
+        result = self.anonymizer.anonymize(
+            text=value,
+            analyzer_results=[AnonymizerSpan(entity, 0, len(value), 1.0)],
+            operators={"DEFAULT": OperatorConfig(operator, params)},
+        )
+        return str(result.text)
+
+
+def _drop_contained(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Keep the outermost detection where one lies inside another (a name inside an address)."""
+    ordered = sorted(results, key=lambda r: (r.start, -(r.end - r.start), -r.score))
+    kept: list[RecognizerResult] = []
+    for r in ordered:
+        if kept and r.start >= kept[-1].start and r.end <= kept[-1].end:
+            continue
+        kept.append(r)
+    return kept
+
+
+class PiiCheck:
+    """Finds personal data; masks, holds or blocks it per entity as the policy says."""
+
+    name = "pii"
+    Config = PiiConfig
+
+    def __init__(self, config: PiiConfig, resources: Resources) -> None:
+        self.config = config
+        self.entities = [e for e, action in config.entities.items() if action != "allow"]
+        self.engines = resources.get("pii.engines", PiiEngines) if self.entities else None
+
+    def run(self, text: str, context: CheckContext) -> list[Finding]:
+        if self.engines is None or not text:
+            return []
+        cfg = self.config
+        findings = []
+        for r in self.engines.analyze(text, self.entities, cfg.score_threshold, cfg.allow_list):
+            action, severity = _ACTIONS[cfg.entities[r.entity_type]]
+            value = text[r.start : r.end]
+            findings.append(
+                Finding(
+                    check=self.name, rule=r.entity_type, severity=severity, action=action,
+                    score=round(float(r.score), 3), start=r.start, end=r.end, text=value,
+                    fix=self.engines.replacement(value, r.entity_type, cfg.operator, cfg.operator_params),
+                    message=f"{r.entity_type.lower().replace('_', ' ')} detected",
+                )
+            )
+        return findings

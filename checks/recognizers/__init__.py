@@ -1,0 +1,1 @@
+"""Recognizers loopguard adds to presidio for what stock presidio misses or over-flags."""

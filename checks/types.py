@@ -1,0 +1,71 @@
+"""Plain data shared by every check: findings, actions, the context a check sees.
+
+Findings are data (like presidio's RecognizerResult): they can be merged, sorted,
+stored, shown and tested without knowing which check produced them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Protocol
+
+Action = Literal["allow", "fix", "hold", "block"]
+Severity = Literal["low", "medium", "high", "critical"]
+
+ACTION_RANK: dict[str, int] = {"allow": 0, "fix": 1, "hold": 2, "block": 3}
+SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def strongest(actions: list[Action], default: Action = "allow") -> Action:
+    """The most restrictive action of `actions` (block > hold > fix > allow)."""
+    return max(actions, key=ACTION_RANK.__getitem__, default=default)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check flagged.
+
+    `start`/`end` index into the checked text; both are None when the finding is about
+    the whole output (e.g. a metadata rule). `fix` is the replacement for the span when
+    the check knows one; `action` is what the policy asks for this kind of finding.
+    """
+
+    check: str
+    rule: str
+    severity: Severity
+    action: Action
+    score: float = 1.0
+    start: int | None = None
+    end: int | None = None
+    text: str | None = None
+    fix: str | None = None
+    message: str = ""
+    location: str = "content"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def at(self, location: str) -> Finding:
+        """The same finding, attributed to another part of the candidate."""
+        return Finding(**{**asdict(self), "location": location})
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may know besides the text: request metadata, messages, model."""
+
+    metadata: dict[str, Any] = field(default_factory=dict)
+    model: str = ""
+    prompt: str = ""
+
+
+class Check(Protocol):
+    """A check: built once per policy from its validated config, run per text."""
+
+    name: str
+
+    def run(self, text: str, context: CheckContext) -> list[Finding]: ...
+
+
+class CheckError(Exception):
+    """A check's config is wrong; the message names the field and the reason."""

@@ -1,0 +1,1 @@
+"""Shipped policy packs (YAML data, loaded by proxy.policy)."""

@@ -1,0 +1,1 @@
+"""loopguard's gateway: OpenAI-compatible routes, upstream calls, guard, holds, storage, CLI."""

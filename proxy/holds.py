@@ -1,0 +1,71 @@
+"""Held outputs: queueing a review item, waiting for its decision, releasing the result.
+
+Waiting polls the database, so a decision taken through any proxy worker (or after a
+restart) releases the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from proxy.guard import GuardResult
+from proxy.models import ReviewItem, utcnow
+from proxy.policy import Policy
+from proxy.store import Store
+
+DECIDED = ("approved", "edited", "rejected", "expired")
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Release:
+    """How a hold ended: the review status and the messages the app may now see (None: blocked)."""
+
+    status: str
+    messages: list[dict[str, Any]] | None
+
+
+def new_review_item(interaction_id: int, app_id: int, mode: str, policy: Policy, guard: GuardResult,
+                    metadata: dict[str, Any], blocking: bool) -> ReviewItem:
+    deal_value = metadata.get("deal_value")
+    return ReviewItem(
+        interaction_id=interaction_id, app_id=app_id, policy=policy.name, mode=mode,
+        decision=guard.verdict.action, blocking=blocking, tier=guard.verdict.tier.name,
+        priority=guard.verdict.tier.priority,
+        deal_value=float(deal_value) if isinstance(deal_value, (int, float)) else None,
+        sla_deadline=utcnow() + timedelta(minutes=guard.verdict.tier.sla_minutes),
+    )
+
+
+async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: list[dict[str, Any]]) -> Release:
+    """Blocks until a reviewer decides or the policy's hold timeout passes."""
+    deadline = time.monotonic() + policy.hold_timeout_s
+    while time.monotonic() < deadline:
+        item = await run_in_threadpool(store.get_review, review_id)
+        if item is not None and item.status in DECIDED:
+            return Release(item.status, item.released_output)
+        await asyncio.sleep(POLL_SECONDS)
+    released = fixed if policy.timeout_action == "release" else None
+    if await run_in_threadpool(store.expire_review, review_id, released):
+        return Release("expired", released)
+    item = await run_in_threadpool(store.get_review, review_id)  # decided at the last moment
+    assert item is not None
+    return Release(item.status, item.released_output)
+
+
+def released_after(action: str, fixed: list[dict[str, Any]], candidate_index: int,
+                   edited_text: str | None) -> list[dict[str, Any]] | None:
+    """What the app receives after a reviewer's decision (None: it stays blocked)."""
+    if action == "reject":
+        return None
+    if action == "edit":
+        edited = [dict(m) for m in fixed]
+        edited[candidate_index] = {**edited[candidate_index], "content": edited_text, "tool_calls": None}
+        return [{k: v for k, v in m.items() if v is not None} for m in edited]
+    return fixed

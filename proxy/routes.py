@@ -1,0 +1,56 @@
+"""The small OpenAI-compatible routes: models, health, and an app's view of its reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from proxy.errors import ApiError
+from proxy.gateway import Gateway
+from proxy.requests import authenticate_app
+from proxy.responses import CONTENT_FILTER
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> dict[str, Any]:
+    gw: Gateway = request.app.state.gateway
+    return {"status": "ok", "policies": sorted(gw.policies), "models": gw.upstream.model_names}
+
+
+@router.get("/v1/models")
+async def list_models(request: Request) -> dict[str, Any]:
+    gw: Gateway = request.app.state.gateway
+    await run_in_threadpool(authenticate_app, request, gw.store)
+    return {"object": "list",
+            "data": [{"id": name, "object": "model", "created": 0, "owned_by": "loopguard"} for name in gw.upstream.model_names]}
+
+
+@router.get("/v1/reviews/{review_id}")
+async def review_status(review_id: int, request: Request) -> dict[str, Any]:
+    """An app polls its deferred output here; the released text appears once decided."""
+    gw: Gateway = request.app.state.gateway
+    app = await run_in_threadpool(authenticate_app, request, gw.store)
+    item = await run_in_threadpool(gw.store.get_review, review_id)
+    if item is None or item.app_id != app.id:
+        raise ApiError(404, f"No review {review_id} for this app.", "review_not_found")
+    decisions = await run_in_threadpool(gw.store.decisions_for, review_id)
+    decided = item.decided_at is not None
+    released = item.released_output
+    body: dict[str, Any] = {
+        "id": item.id, "object": "loopguard.review", "status": item.status, "decision": item.decision,
+        "tier": item.tier, "decided": decided,
+        "reason_code": decisions[-1].reason_code if decisions and decided else None,
+    }
+    if decided:
+        policy = gw.policies.get(item.policy)
+        blocked_text = policy.policy.messages.block if policy else "This response was blocked by policy."
+        messages = released or [{"role": "assistant", "content": blocked_text}]
+        body["choices"] = [
+            {"index": i, "message": m, "finish_reason": "stop" if released else CONTENT_FILTER}
+            for i, m in enumerate(messages)
+        ]
+    return body

@@ -1,0 +1,1 @@
+"""The reviewers' side of loopguard: the JSON review API (the web UI comes later)."""
