@@ -1,0 +1,167 @@
+"""Shared fixtures: a fake provider, a real `loopguard serve` process, app keys and users via the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from openai import OpenAI
+
+from checks.resources import Resources
+from tests.fake_upstream import FakeUpstream, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+AUDIT_HOOK_DIR = Path(__file__).parent / "audit_hook"
+
+TEST_POLICIES = {
+    "crashy.yaml": """
+name: crashy
+checks: {crash: {}, pii: {}}
+on_check_error: hold
+hold_timeout_s: 30
+reason_codes: [{code: ok, label: OK}]
+""",
+    "quick-hold.yaml": """
+name: quick-hold
+checks:
+  brand:
+    phrases: [{rule: risky, phrases: [risky phrase], action: hold}]
+hold_timeout_s: 1.5
+timeout_action: release
+reason_codes: [{code: ok, label: OK}]
+""",
+}
+
+
+@pytest.fixture(scope="session")
+def resources() -> Resources:
+    """One NLP/analyzer cache for every check test in the session."""
+    return Resources()
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as fake:
+        yield fake
+
+
+def run_cli(config: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([str(BIN / "loopguard"), *args, "--config", str(config)],
+                          capture_output=True, text=True, env=env, check=check, timeout=120)
+
+
+@dataclass
+class Proxy:
+    """A running `loopguard serve` with its config, for driving with the openai SDK."""
+
+    config: Path
+    port: int
+    db: Path
+    connections_log: Path
+    keys: dict[str, str] = field(default_factory=dict)
+    clients: list[OpenAI | httpx.Client] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def key(self, app: str, policy: str, mode: str, on_hold: str = "wait") -> str:
+        name = app
+        if name not in self.keys:
+            out = run_cli(self.config, "keys", "create", "--app", app, "--policy", policy, "--mode", mode,
+                          "--on-hold", on_hold)
+            self.keys[name] = out.stdout.strip().splitlines()[-1]
+        return self.keys[name]
+
+    def client(self, app: str, policy: str, mode: str, on_hold: str = "wait") -> OpenAI:
+        """An openai SDK client for the app (created with that policy and mode on first use)."""
+        client = OpenAI(base_url=self.base_url, api_key=self.key(app, policy, mode, on_hold), max_retries=0)
+        self.clients.append(client)
+        return client
+
+    def review_api(self, token: str) -> httpx.Client:
+        client = httpx.Client(base_url=f"{self.root}/api", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+
+    def user_token(self, email: str, role: str) -> str:
+        return run_cli(self.config, "users", "create", "--email", email, "--role", role).stdout.strip().splitlines()[-1]
+
+
+def write_config(directory: Path, upstream_url: str, **extra: str) -> Path:
+    policies = directory / "policies"
+    policies.mkdir(exist_ok=True)
+    for name, text in TEST_POLICIES.items():
+        (policies / name).write_text(text)
+    lines = [
+        "model_list:",
+        "  - model_name: fake-model",
+        "    litellm_params:",
+        "      model: openai/fake-model",
+        "      api_base: os.environ/LOOPGUARD_TEST_UPSTREAM",
+        "      api_key: sk-test-not-a-real-key",
+        f"database_url: sqlite:///{directory / 'loopguard.db'}",
+        "policies_dir: policies",
+        "check_plugins: ['tests.plugins:CrashingCheck']",
+        "upstream_timeout_s: 3",
+        "max_body_bytes: 65536",
+        *(f"{k}: {v}" for k, v in extra.items()),
+    ]
+    path = directory / "loopguard.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    os.environ["LOOPGUARD_TEST_UPSTREAM"] = upstream_url
+    return path
+
+
+def start_server(config: Path, port: int, connections_log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        # The audit hook logs every outbound socket connection the server attempts.
+        "PYTHONPATH": os.pathsep.join([str(AUDIT_HOOK_DIR), str(ROOT)]),
+        "LOOPGUARD_CONNECTIONS_LOG": str(connections_log),
+    }
+    with open(config.parent / "serve.log", "wb") as log:
+        proc = subprocess.Popen([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port)],
+                                stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((config.parent / "serve.log").read_text())
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("loopguard serve did not become healthy in 90 s")
+
+
+@pytest.fixture(scope="session")
+def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    directory = tmp_path_factory.mktemp("proxy")
+    config = write_config(directory, upstream.base_url)
+    port = free_port()
+    connections = directory / "connections.log"
+    proc = start_server(config, port, connections)
+    running = Proxy(config=config, port=port, db=directory / "loopguard.db", connections_log=connections)
+    yield running
+    running.close()
+    proc.terminate()
+    proc.wait(timeout=10)
