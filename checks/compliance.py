@@ -21,7 +21,8 @@ from checks.resources import Resources
 from checks.text import stem, tokenize
 from checks.types import Action, CheckContext, Finding, Severity
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# A sentence ends at . ! ? followed by a space or the end, not inside "1.2k" or "v4.2".
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+[.!?]*")
 Comparison = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "eq": operator.eq, "ne": operator.ne,

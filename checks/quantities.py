@@ -19,7 +19,7 @@ _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _WORD_NUMBER = rf"(?:(?:{_TENS})(?:[\s\-](?:{_UNITS}))?|(?:{_UNITS})|(?:one\s)?hundred)"
 _NUMBER = rf"(?P<num>\d+(?:\.\d+)?|{_WORD_NUMBER})"
 
-PERCENT = re.compile(rf"\b{_NUMBER}\s?(?:%|percent\b|per\s?cent\b|pct\b)|\b(?P<half>half)\s(?=off|price)", re.IGNORECASE)
+PERCENT = re.compile(rf"\b{_NUMBER}\s?(?:%|percent\b|per\s?cent\b|pct\b)|\b(?P<half>half)(?=\s(?:off|price))", re.IGNORECASE)
 MONEY = re.compile(
     r"(?:[$€£]|\b(?:USD|EUR|GBP)\s?)(?P<num>\d[\d,]*(?:\.\d+)?)(?:\s?(?P<mult>k|m|thousand|million)\b)?",
     re.IGNORECASE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?%?")
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
@@ -42,8 +42,8 @@ def allowed_edits(word: str) -> int:
 
 
 def words_match(expected: str, actual: str) -> bool:
-    """Whole-word match that tolerates inflection and a small typo."""
-    return expected == actual or Levenshtein.distance(expected, actual) <= allowed_edits(expected)
+    """Whole-word match that tolerates inflection and a small typo (a swap of two letters counts as one)."""
+    return expected == actual or OSA.distance(expected, actual) <= allowed_edits(expected)
 
 
 def find_phrase(phrase: list[str], tokens: list[Token]) -> list[tuple[int, int]]:

@@ -65,12 +65,16 @@ class PersonRecognizer(EntityRecognizer):
 
     def _from_gazetteer(self, text: str) -> list[RecognizerResult]:
         results = []
-        for m in NAME_REGEX.finditer(text):
+        position = 0
+        while m := NAME_REGEX.search(text, position):
             first, last = m.group("first"), m.group("last")
             known_last = last.split("-")[0] in self.last_names or "'" in last or "-" in last
             plausible = first in self.first_names and (known_last or last.lower() not in NOT_NAMES)
             if m.group("hon") or plausible:
                 results.append(_person(m.start(), m.end(), 0.85 if m.group("hon") or known_last else 0.6))
+                position = m.end()
+            else:  # "Payee Curtis Cannon": retry from the next word
+                position = m.start("first") + len(first)
         for m in HONORIFIC_REGEX.finditer(text):
             results.append(_person(m.start(), m.end(), 0.8))
         for m in GREETING_REGEX.finditer(text):

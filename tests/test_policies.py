@@ -1,0 +1,115 @@
+"""Shipped policies: playbooks pass through the CLI, the sales eval set, and loading errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checks.registry import discover
+from checks.resources import Resources
+from checks.types import CheckContext
+from proxy.config import ConfigError, load_settings
+from proxy.policy import load_policy, shipped_policies_dir
+from proxy.triage import triage
+from tests.conftest import BIN, run_cli
+
+SALES_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "sales_dev.jsonl"
+MINIMAL_CONFIG = "model_list: [{model_name: m, litellm_params: {model: openai/m}}]\ndatabase_url: sqlite:///DB\n"
+
+
+@pytest.fixture()
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "loopguard.yaml"
+    path.write_text(MINIMAL_CONFIG.replace("DB", str(tmp_path / "lg.db")))
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in shipped_policies_dir().glob("*.yaml")))
+def test_policy_test_passes_for_every_shipped_policy(config: Path, name: str) -> None:
+    result = run_cli(config, "policy", "test", name, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 failed" in result.stdout
+
+
+def test_policy_test_fails_loudly_on_a_miss(config: Path, tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "strict.yaml").write_text(
+        "name: strict\nreason_codes: [{code: ok, label: OK}]\n"
+        "playbook: [{text: 'hello', expect: block}]\n")
+    config.write_text(config.read_text() + "policies_dir: policies\n")
+    result = run_cli(config, "policy", "test", "strict", check=False)
+    assert result.returncode == 1
+    assert "MISS" in result.stdout and "1 failed" in result.stdout
+
+
+@pytest.mark.skipif(not SALES_EVAL.exists(), reason="shared eval set not beside the repo")
+def test_sales_email_policy_on_the_eval_set() -> None:
+    loaded = load_policy(shipped_policies_dir() / "sales-email.yaml", discover(), Resources())
+    misses = []
+    for line in SALES_EVAL.read_text().splitlines():
+        row = json.loads(line)
+        metadata = row["metadata"] or {}
+        verdict = triage(loaded.policy, loaded.suite.run(row["text"], CheckContext(metadata=metadata)), metadata)
+        if verdict.action != row["expect"]:
+            misses.append((row["id"], row["expect"], verdict.action))
+    assert misses == []
+
+
+@pytest.mark.parametrize(("policy_yaml", "fragment"), [
+    ("name: bad\nreason_codes: []\n", "reason_codes"),
+    ("name: bad\nreason_codes: [{code: a, label: A}]\nchecks: {nope: {}}\n", "checks.nope: unknown check"),
+    ("name: bad\nreason_codes: [{code: a, label: A}]\nchecks: {pii: {entities: {FOO: mask}}}\n", "unknown entity FOO"),
+    ("name: other\nreason_codes: [{code: a, label: A}]\n", "must match the file name"),
+    ("name: bad\nreason_codes: [{code: a, label: A}]\nhold_timeout_s: soon\n", "hold_timeout_s"),
+])
+def test_bad_policy_stops_serve_naming_file_and_field(config: Path, tmp_path: Path, policy_yaml: str, fragment: str) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "bad.yaml").write_text(policy_yaml)
+    config.write_text(config.read_text() + "policies_dir: policies\n")
+    result = subprocess.run([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", "1"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "bad.yaml" in result.stderr and fragment in result.stderr
+
+
+@pytest.mark.parametrize(("config_yaml", "fragment"), [
+    ("model_list: []\n", "model_list"),
+    ("model_list: [{model_name: m}]\nmax_body_bytes: big\n", "max_body_bytes"),
+    ("model_list: [{model_name: m}]\ndatabse_url: x\n", "databse_url"),
+    ("model_list: [{model_name: m}]\ndatabase_url: os.environ/LOOPGUARD_UNSET_VAR\n", "LOOPGUARD_UNSET_VAR"),
+    ("model_list: [oops\n", "not valid YAML"),
+])
+def test_bad_config_is_reported_with_file_and_field(tmp_path: Path, config_yaml: str, fragment: str) -> None:
+    path = tmp_path / "loopguard.yaml"
+    path.write_text(config_yaml)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(path) in str(err.value) and fragment in str(err.value)
+
+
+def test_config_comes_from_the_environment_variable_when_no_flag(config: Path) -> None:
+    import os
+
+    env = {**os.environ, "LOOPGUARD_CONFIG": str(config)}
+    result = subprocess.run([str(BIN / "loopguard"), "users", "create", "--email", "e@x.io", "--role", "ml"],
+                            capture_output=True, text=True, env=env, timeout=60, check=True)
+    assert result.stdout.strip().splitlines()[-1].startswith("lgu-")
+    assert (config.parent / "lg.db").exists()
+
+
+def test_keys_are_stored_hashed_and_listed_by_prefix(config: Path) -> None:
+    key = run_cli(config, "keys", "create", "--app", "a1", "--policy", "default", "--mode", "review").stdout.strip().splitlines()[-1]
+    assert key.startswith("lg-") and len(key) > 40
+    assert key.encode() not in (config.parent / "lg.db").read_bytes()
+    listing = run_cli(config, "keys", "list").stdout
+    assert key[:10] in listing and key not in listing
+
+
+def test_keys_create_refuses_an_unknown_policy(config: Path) -> None:
+    result = run_cli(config, "keys", "create", "--app", "a", "--policy", "nope", "--mode", "review", check=False)
+    assert result.returncode != 0 and "unknown policy 'nope'" in result.stderr
