@@ -22,7 +22,7 @@ $(DEMO_STAMP): $(STAMP)
 	@touch $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)
-	$(BIN)/python -m proxy.demo
+	$(BIN)/loopguard demo
 
 lint: install
 	$(BIN)/ruff check checks proxy review_ui tests bench

@@ -60,6 +60,14 @@ def serve(config: str | None, host: str, port: int, log_level: str) -> None:
     uvicorn.run(create_app(gateway), host=host, port=port, log_level=log_level)
 
 
+@main.command()
+def demo() -> None:
+    """Run the proxy in front of a local SmolLM2 model and show mask, hold and block."""
+    from proxy.demo import main as run_demo
+
+    run_demo()
+
+
 @main.group()
 def keys() -> None:
     """Manage app keys."""
