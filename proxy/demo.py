@@ -140,12 +140,12 @@ def run_samples(key: str, reviewer_token: str) -> None:
     client = OpenAI(base_url=f"http://{HOST}:{PROXY_PORT}/v1", api_key=key, max_retries=0)
     held = None
     for label, text in SAMPLES:
-        reply = client.chat.completions.create(
-            model=MODEL_ALIAS, temperature=0, max_tokens=60,
-            messages=[*FEW_SHOT, {"role": "user", "content": f"Repeat: {text}"}])
+        messages: list[Any] = [*FEW_SHOT, {"role": "user", "content": f"Repeat: {text}"}]
+        reply = client.chat.completions.create(model=MODEL_ALIAS, temperature=0, max_tokens=60, messages=messages)
         show(label, reply)
-        if reply.model_extra["loopguard"]["status"] == "pending":
-            held = reply.model_extra["loopguard"]["review_id"]
+        info = (reply.model_extra or {})["loopguard"]
+        if info["status"] == "pending":
+            held = info["review_id"]
     if held is None:
         return
     step(f"a reviewer approves review {held} through the review API (reason: discount_approved)")
