@@ -130,20 +130,20 @@ def write_config(directory: Path, upstream_url: str, **extra: str) -> Path:
     return path
 
 
-def start_server(config: Path, port: int, connections_log: Path) -> subprocess.Popen[bytes]:
+def start_server(config: Path, port: int, connections_log: Path, log_name: str = "serve.log") -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         # The audit hook logs every outbound socket connection the server attempts.
         "PYTHONPATH": os.pathsep.join([str(AUDIT_HOOK_DIR), str(ROOT)]),
         "LOOPGUARD_CONNECTIONS_LOG": str(connections_log),
     }
-    with open(config.parent / "serve.log", "wb") as log:
+    with open(config.parent / log_name, "wb") as log:
         proc = subprocess.Popen([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port)],
                                 stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError((config.parent / "serve.log").read_text())
+            raise RuntimeError((config.parent / log_name).read_text())
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return proc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import openai
@@ -69,6 +70,7 @@ def test_tool_calls_pass_through_and_their_arguments_are_checked(proxy: Proxy, u
     assert reply.choices[0].finish_reason == "tool_calls"
     sent = upstream.requests[-1]
     assert sent["tools"][0]["function"]["name"] == "send_email" and sent["tool_choice"] == "auto"
+    assert sent["response_format"] == {"type": "text"}
     assert "metadata" not in sent
 
 
@@ -130,6 +132,31 @@ def test_oversized_body_gets_413(proxy: Proxy) -> None:
         client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": "x" * 100_000}])
     assert err.value.status_code == 413
     assert "max_body_bytes" in err.value.message
+
+
+def test_oversized_chunked_body_without_length_gets_413(proxy: Proxy) -> None:
+    key = proxy.key("plain", "default", "monitor")
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 4096
+
+    response = httpx.post(f"{proxy.base_url}/chat/completions", content=chunks(), headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+
+
+def test_small_chunked_body_is_accepted(proxy: Proxy) -> None:
+    key = proxy.key("plain", "default", "monitor")
+    body = json.dumps({"model": "fake-model", "messages": [{"role": "user", "content": "REPLY: chunked ok"}]}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield body[:20]
+        yield body[20:]
+
+    response = httpx.post(f"{proxy.base_url}/chat/completions", content=chunks(), headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == "chunked ok"
 
 
 def test_upstream_500_becomes_502(proxy: Proxy) -> None:

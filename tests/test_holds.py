@@ -250,6 +250,41 @@ def test_audit_log_records_decisions_and_verifies(proxy: Proxy) -> None:
     assert "audit log intact" in run_cli(proxy.config, "audit", "verify").stdout
 
 
+def test_a_hold_is_released_through_another_proxy_process_on_the_same_database(proxy: Proxy, reviewer: httpx.Client) -> None:
+    """State lives in the database: a second worker (or a restarted one) sees and releases the hold."""
+    from tests.conftest import start_server
+    from tests.fake_upstream import free_port
+
+    client = proxy.client("restart-app", "sales-email", "review", "wait")
+    before = {i["id"] for i in reviewer.get("/reviews").json()["data"]}
+    thread, result = call_in_background(
+        lambda: client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": HOLD_TEXT}]))
+    item = wait_for_pending(reviewer, lambda i: i["id"] not in before)
+    port = free_port()
+    second = start_server(proxy.config, port, proxy.connections_log, log_name="serve-second.log")
+    try:
+        token = reviewer.headers["Authorization"]
+        decided = httpx.post(f"http://127.0.0.1:{port}/api/reviews/{item['id']}/decision", headers={"Authorization": token},
+                             json={"action": "approve", "reason_code": "discount_approved"}, timeout=10)
+        assert decided.status_code == 200
+        thread.join(timeout=20)
+        assert result["value"].model_extra["loopguard"]["status"] == "approved"
+        polled = httpx.get(f"http://127.0.0.1:{port}/v1/reviews/{item['id']}",
+                           headers={"Authorization": f"Bearer {client.api_key}"}, timeout=10)
+        assert polled.json()["choices"][0]["message"]["content"] == "Happy to offer 30% off if you sign today."
+    finally:
+        second.terminate()
+        second.wait(timeout=10)
+
+
+def test_no_key_or_token_in_the_server_log(proxy: Proxy) -> None:
+    log = "".join(p.read_text() for p in proxy.config.parent.glob("serve*.log"))
+    assert proxy.keys, "no keys were used; the test would prove nothing"
+    for key in proxy.keys.values():
+        assert key not in log
+    assert "sk-test-not-a-real-key" not in log
+
+
 def test_no_outbound_connection_but_the_configured_upstream(proxy: Proxy) -> None:
     """Runs last in this module: by now every check, hold and error path has executed in the server."""
     lines = proxy.connections_log.read_text().splitlines() if proxy.connections_log.exists() else []
