@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
+from proxy.migrate import upgrade
 from proxy.models import ApiKey, App, AuditEntry, Decision, Interaction, ReviewItem, User, utcnow
 from proxy.secrets import KEY_PREFIX, TOKEN_PREFIX, digest, display_prefix, new_secret
 
@@ -44,7 +45,7 @@ def make_engine(url: str) -> Engine:
 class Store:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        SQLModel.metadata.create_all(self.engine)
+        upgrade(self.engine)
         self._audit_lock = threading.Lock()
 
     @contextmanager

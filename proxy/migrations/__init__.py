@@ -1,0 +1,1 @@
+"""Alembic migrations for loopguard's schema; `proxy.migrate.upgrade` applies them at start-up."""
