@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -48,7 +49,8 @@ async def chat_completions(request: Request) -> Response:
             gw.store.finish_interaction, interaction_id, candidates=[c.to_dict() for c in guard.candidates],
             findings=[f.to_dict() for f in guard.findings], decision=guard.verdict.action,
             usage=upstream.get("usage") or {}, upstream_ms=upstream_ms, checks_ms=checks_ms)
-        body, review_id = await _outcome(gw, app, policy, interaction_id, upstream, guard, metadata)
+        body, review_id = await _outcome(gw, app, policy, interaction_id, upstream, guard, metadata,
+                                         request.is_disconnected)
     except ApiError as exc:
         await run_in_threadpool(gw.store.finish_interaction, interaction_id, state="failed", error=exc.message,
                                 total_ms=_ms(started))
@@ -68,7 +70,8 @@ async def chat_completions(request: Request) -> Response:
 
 
 async def _outcome(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: int, upstream: dict[str, Any],
-                   guard: GuardResult, metadata: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+                   guard: GuardResult, metadata: dict[str, Any],
+                   disconnected: Callable[[], Awaitable[bool]]) -> tuple[dict[str, Any], int | None]:
     """The body to return and the review id when one was queued, per the app's mode."""
     action = guard.verdict.action
     fixed = [c.fixed for c in guard.candidates]
@@ -94,7 +97,7 @@ async def _outcome(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: 
     assert review_id is not None
     if app.on_hold == "defer":
         return reply("pending", None)
-    release = await wait_for_release(gw.store, review_id, policy.policy, fixed)
+    release = await wait_for_release(gw.store, review_id, policy.policy, fixed, disconnected)
     return reply(release.status, release.messages)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -43,13 +44,20 @@ def new_review_item(interaction_id: int, app_id: int, mode: str, policy: Policy,
     )
 
 
-async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: list[dict[str, Any]]) -> Release:
-    """Blocks until a reviewer decides or the policy's hold timeout passes."""
+async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: list[dict[str, Any]],
+                           disconnected: Callable[[], Awaitable[bool]]) -> Release:
+    """Blocks until a reviewer decides or the policy's hold timeout passes.
+
+    If the app hangs up first, waiting stops and the item stays pending: it can still be
+    decided, and the app can fetch the result from GET /v1/reviews/{id}.
+    """
     deadline = time.monotonic() + policy.hold_timeout_s
     while time.monotonic() < deadline:
         item = await run_in_threadpool(store.get_review, review_id)
         if item is not None and item.status in DECIDED:
             return Release(item.status, item.released_output)
+        if await disconnected():
+            return Release("pending", None)
         await asyncio.sleep(POLL_SECONDS)
     released = fixed if policy.timeout_action == "release" else None
     if await run_in_threadpool(store.expire_review, review_id, released):

@@ -285,6 +285,28 @@ def test_no_key_or_token_in_the_server_log(proxy: Proxy) -> None:
     assert "sk-test-not-a-real-key" not in log
 
 
+def test_an_app_that_hangs_up_stops_the_wait_and_the_item_stays_decidable(proxy: Proxy, reviewer: httpx.Client) -> None:
+    key = proxy.key("hangup-app", "sales-email", "review", "wait")
+    before = {i["id"] for i in reviewer.get("/reviews").json()["data"]}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=1.5,
+                   json={"model": "fake-model", "messages": [{"role": "user", "content": HOLD_TEXT}]})
+    item = wait_for_pending(reviewer, lambda i: i["id"] not in before)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the server notices the hang-up and finishes the interaction
+        with sqlite3.connect(proxy.db) as db:
+            state = db.execute("select state from interaction where id=?", (item["interaction_id"],)).fetchone()[0]
+        if state == "completed":
+            break
+        time.sleep(0.1)
+    assert state == "completed"  # long before the policy's 600 s hold timeout
+    assert reviewer.get(f"/reviews/{item['id']}").json()["status"] == "pending"
+    assert reviewer.post(f"/reviews/{item['id']}/decision",
+                         json={"action": "approve", "reason_code": "discount_approved"}).status_code == 200
+    polled = httpx.get(f"{proxy.base_url}/reviews/{item['id']}", headers={"Authorization": f"Bearer {key}"})
+    assert polled.json()["status"] == "approved"
+
+
 def test_no_outbound_connection_but_the_configured_upstream(proxy: Proxy) -> None:
     """Runs last in this module: by now every check, hold and error path has executed in the server."""
     lines = proxy.connections_log.read_text().splitlines() if proxy.connections_log.exists() else []
