@@ -5,7 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install system-deps demo test lint typecheck unit bench clean
+
+# PostgreSQL server binaries for the tests that run loopguard on a real PostgreSQL.
+PG_INITDB := $(wildcard /usr/lib/postgresql/*/bin/initdb)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing loopguard with test tools (about a minute)"
@@ -30,7 +34,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+system-deps:
+ifeq ($(PG_INITDB),)
+	@echo "==> installing PostgreSQL from Debian's packages (for the PostgreSQL tests)"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+endif
+
+unit: install system-deps
 	$(BIN)/pytest
 
 test: lint typecheck unit

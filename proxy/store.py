@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
@@ -23,6 +23,7 @@ from proxy.models import ApiKey, App, AuditEntry, Decision, Interaction, ReviewI
 from proxy.secrets import KEY_PREFIX, TOKEN_PREFIX, digest, display_prefix, new_secret
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x6C67_6175  # "lgau": the audit chain's advisory lock
 OPEN_STATUSES = ("pending", "claimed", "escalated")
 
 
@@ -205,7 +206,9 @@ class Store:
 
     # audit ------------------------------------------------------------------------
     def audit(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
+        """Appends a row chained to the previous one; serialised across threads and processes."""
         with self._audit_lock, self.session() as s:
+            self._lock_audit_chain(s)
             last = s.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
             prev = last.hash if last else GENESIS
             at = utcnow()
@@ -213,6 +216,14 @@ class Store:
                                prev_hash=prev, hash=_chain_hash(prev, at, actor, action, subject, details))
             s.add(entry)
             s.commit()
+
+    def _lock_audit_chain(self, s: Session) -> None:
+        """Takes the database's write lock before reading the chain's tail, so two workers
+        can never both extend the same row."""
+        if self.engine.dialect.name == "postgresql":
+            s.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=AUDIT_LOCK_KEY))  # type: ignore[call-overload]
+        elif self.engine.dialect.name == "sqlite":
+            s.exec(text("UPDATE auditentry SET id = id WHERE 0"))  # type: ignore[call-overload]  # takes the write lock
 
     def verify_audit(self) -> tuple[int, int | None]:
         """(rows checked, id of the first broken row or None)."""

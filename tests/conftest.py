@@ -105,7 +105,7 @@ class Proxy:
         return run_cli(self.config, "users", "create", "--email", email, "--role", role).stdout.strip().splitlines()[-1]
 
 
-def write_config(directory: Path, upstream_url: str, **extra: str) -> Path:
+def write_config(directory: Path, upstream_url: str, database_url: str | None = None) -> Path:
     policies = directory / "policies"
     policies.mkdir(exist_ok=True)
     for name, text in TEST_POLICIES.items():
@@ -117,12 +117,11 @@ def write_config(directory: Path, upstream_url: str, **extra: str) -> Path:
         "      model: openai/fake-model",
         "      api_base: os.environ/LOOPGUARD_TEST_UPSTREAM",
         "      api_key: sk-test-not-a-real-key",
-        f"database_url: sqlite:///{directory / 'loopguard.db'}",
+        f"database_url: {database_url or 'sqlite:///' + str(directory / 'loopguard.db')}",
         "policies_dir: policies",
         "check_plugins: ['tests.plugins:CrashingCheck']",
         "upstream_timeout_s: 3",
         "max_body_bytes: 65536",
-        *(f"{k}: {v}" for k, v in extra.items()),
     ]
     path = directory / "loopguard.yaml"
     path.write_text("\n".join(lines) + "\n")
@@ -165,3 +164,11 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
     running.close()
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    from tests.postgres import postgres_cluster
+
+    with postgres_cluster() as url:
+        yield url

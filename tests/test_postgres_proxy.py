@@ -1,0 +1,53 @@
+"""Two loopguard workers sharing one queue on a real PostgreSQL, driven with the openai SDK."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openai import OpenAI
+
+from tests.conftest import run_cli, start_server, write_config
+from tests.fake_upstream import FakeUpstream, free_port
+
+
+@pytest.fixture(scope="module")
+def workers(postgres_url: str, upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[int]]]:
+    directory = tmp_path_factory.mktemp("pg-proxy")
+    config = write_config(directory, upstream.base_url, database_url=postgres_url)
+    ports = [free_port(), free_port()]
+    procs = [start_server(config, port, directory / "connections.log", log_name=f"serve-{port}.log") for port in ports]
+    yield config, ports
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_hold_waiting_on_one_worker_is_released_by_a_decision_on_the_other(workers: tuple[Path, list[int]]) -> None:
+    config, (first, second) = workers
+    key = run_cli(config, "keys", "create", "--app", "pg-app", "--policy", "sales-email", "--mode", "review").stdout.split()[-1]
+    token = run_cli(config, "users", "create", "--email", "pg@example.com", "--role", "reviewer").stdout.split()[-1]
+    result: dict[str, Any] = {}
+    with OpenAI(base_url=f"http://127.0.0.1:{first}/v1", api_key=key, max_retries=0) as client:
+        thread = threading.Thread(target=lambda: result.setdefault("reply", client.chat.completions.create(
+            model="fake-model", messages=[{"role": "user", "content": "REPLY: We can do 35% off this quarter."}])))
+        thread.start()
+        with httpx.Client(base_url=f"http://127.0.0.1:{second}/api", headers={"Authorization": f"Bearer {token}"}) as api:
+            deadline = time.monotonic() + 20
+            items: list[dict[str, Any]] = []
+            while not items and time.monotonic() < deadline:
+                items = api.get("/reviews").json()["data"]
+                time.sleep(0.1)
+            assert items and items[0]["tier"] == "commercial"
+            edit = {"action": "edit", "reason_code": "unauthorized_discount", "edited_text": "We can do 15% off this quarter."}
+            assert api.post(f"/reviews/{items[0]['id']}/decision", json=edit).status_code == 200
+        thread.join(timeout=20)
+    reply = result["reply"]
+    assert reply.choices[0].message.content == "We can do 15% off this quarter."
+    assert reply.model_extra["loopguard"]["status"] == "edited"
+    assert "audit log intact" in run_cli(config, "audit", "verify").stdout
