@@ -62,12 +62,12 @@ class BrandCheck:
         tokens = tokenize(text)
         findings: list[Finding] = []
         for rule, phrases in self.phrase_rules:
-            for phrase in phrases:
+            for source, phrase in zip(rule.phrases, phrases, strict=True):
                 for start, end in find_phrase(phrase, tokens):
                     findings.append(Finding(
                         check=self.name, rule=rule.rule, severity=rule.severity, action=rule.action,
                         start=start, end=end, text=text[start:end], fix=rule.replacement,
-                        message=f"banned phrase {text[start:end]!r}",
+                        message=f"matches banned phrase {source!r}",
                     ))
         for name, words in self.competitors:
             for start, end in find_phrase(words, tokens):

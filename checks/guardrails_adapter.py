@@ -81,10 +81,13 @@ class GuardrailsCheck:
 
     def _findings(self, spec: ValidatorSpec, result: FailResult, length: int) -> list[Finding]:
         spans = [(s.start, min(s.end, length)) for s in result.error_spans or []] or [(None, None)]
+        # A validator's error message may quote the output (secrets-present lists the secret),
+        # so it goes in `text`, which is stored for reviewers and never sent to the app.
         return [
             Finding(
                 check=self.name, rule=spec.rule, severity=spec.severity, action=spec.action,
-                start=start, end=end, message=str(result.error_message or spec.validator)[:300],
+                start=start, end=end, text=str(result.error_message or "")[:500],
+                message=f"validator {spec.validator} failed",
             )
             for start, end in spans
         ]

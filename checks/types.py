@@ -28,6 +28,8 @@ class Finding:
     `start`/`end` index into the checked text; both are None when the finding is about
     the whole output (e.g. a metadata rule). `fix` is the replacement for the span when
     the check knows one; `action` is what the policy asks for this kind of finding.
+    `text` may quote the output (the matched value, a validator's detail): it is stored for
+    reviewers and never sent to the app; `message` must not quote the output.
     """
 
     check: str

@@ -129,6 +129,15 @@ def test_block_never_returns_the_original(proxy: Proxy) -> None:
     assert reply.model_extra["loopguard"]["status"] == "blocked"
 
 
+def test_a_blocked_secret_appears_nowhere_in_the_response(proxy: Proxy) -> None:
+    key = proxy.key("blocker", "sales-email", "review", "wait")
+    response = httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, json={
+        "model": "fake-model", "messages": [{"role": "user", "content": "REPLY: Use key AKIAIOSFODNN7EXAMPLE for S3."}]})
+    assert response.status_code == 200
+    assert response.json()["loopguard"]["decision"] == "block"
+    assert "AKIAIOSFODNN7EXAMPLE" not in response.text
+
+
 def test_blocked_stream_ends_with_content_filter(proxy: Proxy) -> None:
     client = proxy.client("blocker", "sales-email", "review", "wait")
     chunks = list(client.chat.completions.create(
