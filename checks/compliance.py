@@ -9,24 +9,18 @@
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from checks.quantities import Quantity, Unit, find_quantities
 from checks.resources import Resources
 from checks.text import stem, tokenize
-from checks.types import Action, CheckContext, Finding, Severity
+from checks.types import COMPARISONS, Action, CheckContext, Comparison, Finding, Severity
 
 # A sentence ends at . ! ? followed by a space or the end, not inside "1.2k" or "v4.2".
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+[.!?]*")
-Comparison = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "eq": operator.eq, "ne": operator.ne,
-}
 
 
 class NumberRule(BaseModel):
@@ -113,7 +107,7 @@ class ComplianceCheck:
         if rule.field not in metadata:
             return None
         try:
-            hit = _COMPARE[rule.op](metadata[rule.field], rule.value)
+            hit = COMPARISONS[rule.op](metadata[rule.field], rule.value)
         except TypeError:
             return None  # unknown or mistyped metadata is stored, never an error
         if not hit:

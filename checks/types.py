@@ -6,11 +6,18 @@ stored, shown and tested without knowing which check produced them.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 Action = Literal["allow", "fix", "hold", "block"]
 Severity = Literal["low", "medium", "high", "critical"]
+Comparison = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
+
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "eq": operator.eq, "ne": operator.ne,
+}
 
 ACTION_RANK: dict[str, int] = {"allow": 0, "fix": 1, "hold": 2, "block": 3}
 SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}

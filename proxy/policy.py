@@ -17,10 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from checks.engine import CheckSuite
 from checks.registry import CheckFactory
 from checks.resources import Resources
-from checks.types import Action, CheckError, Severity
+from checks.types import Action, CheckError, Comparison, Severity
 from proxy.config import ConfigError, format_validation_error, read_yaml
 
-Comparison = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
 DecisionAction = Literal["approve", "edit", "reject", "escalate"]
 
 

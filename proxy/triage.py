@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.types import SEVERITY_RANK, Action, Finding, strongest
+from checks.types import COMPARISONS, SEVERITY_RANK, Action, Finding, strongest
 from proxy.policy import Policy, Tier, TierCondition
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "eq": operator.eq, "ne": operator.ne,
-}
 
 
 @dataclass(frozen=True)
@@ -26,7 +21,7 @@ def _metadata_matches(condition: Mapping[str, Mapping[Any, Any]], metadata: dict
         if field not in metadata:
             return False
         try:
-            if not all(_COMPARE[op](metadata[field], value) for op, value in comparisons.items()):
+            if not all(COMPARISONS[op](metadata[field], value) for op, value in comparisons.items()):
                 return False
         except TypeError:
             return False
