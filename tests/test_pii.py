@@ -52,6 +52,8 @@ def test_card_numbers(pii: PiiCheck, text: str, expected: list[tuple[str, str]])
     ("Ship to 742 Evergreen Terrace, Springfield, OR 97403", [("STREET_ADDRESS", "742 Evergreen Terrace, Springfield, OR 97403")]),
     ("Send it to 12 Oak St. please", [("STREET_ADDRESS", "12 Oak St.")]),
     ("Mail PO Box 1234 instead", [("STREET_ADDRESS", "PO Box 1234")]),
+    ("Meet at 2438 East 5th St, New York City at ten.", [("STREET_ADDRESS", "2438 East 5th St, New York City")]),
+    ("Visit 1600 Pennsylvania Avenue NW, Washington, DC 20500.", [("STREET_ADDRESS", "1600 Pennsylvania Avenue NW, Washington, DC 20500")]),
     ("We have 3 Enterprise plans", []),
 ])
 def test_street_addresses(pii: PiiCheck, text: str, expected: list[tuple[str, str]]) -> None:

@@ -13,11 +13,12 @@ _ABBREVIATIONS = [
 ]
 _SUFFIXES = sorted(set(UsAddress.street_suffixes) | set(_ABBREVIATIONS), key=len, reverse=True)
 _SUFFIX = "(?:" + "|".join(_SUFFIXES) + r")\.?"
-_NAME_WORD = r"[A-Z][a-zA-Z'\-]+"
+_NAME_WORD = r"(?:[A-Z][a-zA-Z'\-]+|\d{1,3}(?:st|nd|rd|th))"  # "Evergreen", "O'Hara", "5th"
+_DIRECTIONAL = r"(?:\s(?:N|S|E|W|NE|NW|SE|SW)\b)"  # "Pennsylvania Avenue NW"
 _UNIT = r"(?:,?\s+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Floor|Fl\.?|Room|#)\s*[A-Za-z0-9\-]+)"
 _CITY = r"(?:,\s+(?:[A-Z][a-zA-Z'\-]+\s){0,2}[A-Z][a-zA-Z'\-]+)"
 _STATE_ZIP = r"(?:,?\s+[A-Z]{2}\b(?:\s+\d{5}(?:-\d{4})?)?)"
-_STREET = rf"\b\d{{1,6}}[A-Za-z]?\s+(?:{_NAME_WORD}\s+){{0,3}}{_SUFFIX}"
+_STREET = rf"\b\d{{1,6}}[A-Za-z]?\s+(?:{_NAME_WORD}\s+){{0,3}}{_SUFFIX}{_DIRECTIONAL}?"
 
 ADDRESS_REGEX = rf"{_STREET}(?:{_UNIT})?(?:{_CITY}{_STATE_ZIP}?)?"
 PO_BOX_REGEX = r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b"
