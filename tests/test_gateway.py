@@ -196,3 +196,20 @@ def test_after_upstream_failure_the_next_request_still_works(proxy: Proxy) -> No
         client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": "FAIL 503"}])
     reply = client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": "REPLY: back"}])
     assert reply.choices[0].message.content == "back"
+
+
+def test_concurrent_requests_are_each_guarded_correctly(proxy: Proxy) -> None:
+    """24 requests at once (bounded, loopback only): checks run in threads and must not mix results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = proxy.client("plain", "default", "monitor")
+
+    def ask(i: int) -> tuple[int, str]:
+        text = f"REPLY: Ticket {i}: Jennifer Cherry wrote from user{i}@example.com about order {i}."
+        reply = client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": text}])
+        return i, reply.choices[0].message.content or ""
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(ask, range(24)))
+    for i, content in results:
+        assert content == f"Ticket {i}: <PERSON> wrote from <EMAIL_ADDRESS> about order {i}."
