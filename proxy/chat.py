@@ -36,11 +36,11 @@ async def chat_completions(request: Request) -> Response:
     policy = gw.policy_for(app)
     metadata = chat.metadata or {}
     assert app.id is not None
-    interaction_id = await run_in_threadpool(
-        gw.store.start_interaction, app.id, chat.model_dump(exclude_none=True), metadata, chat.stream)
+    body_in = chat.model_dump(exclude_none=True)
+    interaction_id = await run_in_threadpool(gw.store.start_interaction, app.id, body_in, metadata, chat.stream)
     started = time.perf_counter()
     try:
-        upstream = await gw.upstream.complete(chat.model_dump(exclude_none=True))
+        upstream = await gw.upstream.complete(body_in)
         upstream_ms = _ms(started)
         context = CheckContext(metadata=metadata, model=chat.model, prompt=_last_user_text(chat))
         guard = await run_in_threadpool(guard_response, policy, upstream, context)

@@ -9,8 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
+from proxy.policy import Messages
 from proxy.requests import authenticate_app
-from proxy.responses import CONTENT_FILTER
+from proxy.responses import CONTENT_FILTER, notice_message
 
 router = APIRouter()
 
@@ -47,8 +48,8 @@ async def review_status(review_id: int, request: Request) -> dict[str, Any]:
     }
     if decided:
         policy = gw.policies.get(item.policy)
-        blocked_text = policy.policy.messages.block if policy else "This response was blocked by policy."
-        messages = released or [{"role": "assistant", "content": blocked_text}]
+        blocked_text = (policy.policy.messages if policy else Messages()).block
+        messages = released or [notice_message(blocked_text)]
         body["choices"] = [
             {"index": i, "message": m, "finish_reason": "stop" if released else CONTENT_FILTER}
             for i, m in enumerate(messages)
