@@ -17,12 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from openai import OpenAI
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from proxy.services import wait_until_up  # noqa: E402
 from tests.fake_upstream import free_port  # noqa: E402
 
 # 1 KB of business prose with a few pieces of personal data for the checks to mask.
@@ -37,19 +37,6 @@ REPLY = (
     "as is. If anything in this summary looks off, reply to this email and I will correct it before Friday. "
     "Looking forward to getting your teams live and to our quarterly review in the spring. Best regards."
 )
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early: {url}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit(f"server not healthy: {url}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,8 +60,8 @@ def main() -> None:
         proxy = subprocess.Popen([str(bin_dir / "loopguard"), "serve", "--config", str(config), "--port", str(lg_port),
                                   "--log-level", "warning"], env=env, stderr=subprocess.DEVNULL)
         try:
-            wait_healthy(f"http://127.0.0.1:{up_port}/docs", upstream)
-            wait_healthy(f"http://127.0.0.1:{lg_port}/healthz", proxy)
+            wait_until_up(f"http://127.0.0.1:{up_port}/docs", upstream, "fake upstream")
+            wait_until_up(f"http://127.0.0.1:{lg_port}/healthz", proxy, "loopguard")
             key = subprocess.run([str(bin_dir / "loopguard"), "keys", "create", "--app", "bench", "--policy", "default",
                                   "--mode", "monitor", "--config", str(config)],
                                  capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from proxy.services import wait_until_up
 from proxy.store import Store
 
 HOST = "127.0.0.1"
@@ -48,6 +49,10 @@ def step(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
+def dot() -> None:
+    print(".", end="", flush=True)
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex((HOST, port)) != 0
@@ -57,21 +62,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
-
-
-def wait_until_up(url: str, what: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited early (code {proc.returncode}); see {WORKDIR}/*.log")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        print(".", end="", flush=True)
-        time.sleep(0.5)
-    raise SystemExit(f"{what} did not start within {timeout:.0f} s")
 
 
 @contextmanager
@@ -158,6 +148,13 @@ def run_samples(key: str, reviewer_token: str) -> None:
 
 
 def main() -> None:
+    try:
+        run()
+    except RuntimeError as exc:  # a server that did not start: say so, point at its log
+        raise SystemExit(f"{exc}; see {WORKDIR.resolve()}/*.log") from exc
+
+
+def run() -> None:
     if not port_free(PROXY_PORT):
         raise SystemExit(f"port {PROXY_PORT} is in use; stop whatever listens there and run `make demo` again")
     WORKDIR.mkdir(exist_ok=True)
@@ -169,7 +166,7 @@ def main() -> None:
         llama = stack.enter_context(background(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--host", HOST,
              "--port", str(model_port), "--model_alias", MODEL_ALIAS, "--n_ctx", "2048"], "model.log"))
-        wait_until_up(f"http://{HOST}:{model_port}/v1/models", "the model server", llama)
+        wait_until_up(f"http://{HOST}:{model_port}/v1/models", llama, "the model server", 180, dot)
         print(" ready", flush=True)
         config = write_config(model_port)
         store = Store(f"sqlite:///{(WORKDIR / 'loopguard.db').resolve()}")
@@ -179,7 +176,7 @@ def main() -> None:
         serve = stack.enter_context(background(
             [sys.executable, "-m", "proxy.cli", "serve", "--config", str(config), "--port", str(PROXY_PORT)],
             "loopguard.log"))
-        wait_until_up(f"http://{HOST}:{PROXY_PORT}/healthz", "loopguard", serve)
+        wait_until_up(f"http://{HOST}:{PROXY_PORT}/healthz", serve, "loopguard", 180, dot)
         print(" ready", flush=True)
         print_snippet(key)
         step("sample requests through the proxy (the model repeats a sentence; loopguard guards it)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from openai import OpenAI
 
 from checks.resources import Resources
+from proxy.services import wait_until_up
 from tests.fake_upstream import FakeUpstream, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,17 +139,12 @@ def start_server(config: Path, port: int, connections_log: Path, log_name: str =
     with open(config.parent / log_name, "wb") as log:
         proc = subprocess.Popen([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port)],
                                 stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((config.parent / log_name).read_text())
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("loopguard serve did not become healthy in 90 s")
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, "loopguard serve", timeout=90)
+    except RuntimeError as exc:
+        proc.kill()
+        raise RuntimeError(f"{exc}\n{(config.parent / log_name).read_text()}") from exc
+    return proc
 
 
 @pytest.fixture(scope="session")
