@@ -22,8 +22,7 @@ from openai import OpenAI
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from proxy.services import wait_until_up  # noqa: E402
-from tests.fake_upstream import free_port  # noqa: E402
+from proxy.services import free_port, wait_until_up  # noqa: E402
 
 # 1 KB of business prose with a few pieces of personal data for the checks to mask.
 REPLY = (

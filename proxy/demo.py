@@ -11,7 +11,6 @@ generation, and what loopguard does to it is the point.
 from __future__ import annotations
 
 import importlib.resources
-import os
 import signal
 import socket
 import subprocess
@@ -24,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from proxy.services import wait_until_up
+from proxy.services import free_port, wait_until_up
 from proxy.store import Store
 
 HOST = "127.0.0.1"
@@ -56,12 +55,6 @@ def dot() -> None:
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex((HOST, port)) != 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -139,10 +132,10 @@ def run_samples(key: str, reviewer_token: str) -> None:
     if held is None:
         return
     step(f"a reviewer approves review {held} through the review API (reason: discount_approved)")
-    api = httpx.Client(base_url=f"http://{HOST}:{PROXY_PORT}", timeout=10)
-    api.post(f"/api/reviews/{held}/decision", headers={"Authorization": f"Bearer {reviewer_token}"},
-             json={"action": "approve", "reason_code": "discount_approved", "note": "deal desk OK"})
-    poll = api.get(f"/v1/reviews/{held}", headers={"Authorization": f"Bearer {key}"}).json()
+    with httpx.Client(base_url=f"http://{HOST}:{PROXY_PORT}", timeout=10) as api:
+        api.post(f"/api/reviews/{held}/decision", headers={"Authorization": f"Bearer {reviewer_token}"},
+                 json={"action": "approve", "reason_code": "discount_approved", "note": "deal desk OK"})
+        poll = api.get(f"/v1/reviews/{held}", headers={"Authorization": f"Bearer {key}"}).json()
     print(f"    the app polls GET /v1/reviews/{held}: status={poll['status']} "
           f"text={poll['choices'][0]['message']['content']!r}", flush=True)
 
@@ -194,5 +187,4 @@ def run() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     main()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -15,25 +16,27 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _config(engine: Engine) -> Config:
+def _run(engine: Engine, alembic_command: Callable[[Config], object]) -> None:
+    """Runs an Alembic command on a connection of `engine` (env.py reads it from the config)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return config
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_command(config)
 
 
 def upgrade(engine: Engine) -> None:
     """Brings the database to the newest schema (creates it on first use)."""
-    config = _config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    _run(engine, lambda config: command.upgrade(config, "head"))
+
+
+def check(engine: Engine) -> None:
+    """Raises if the models describe a schema the migrations do not produce."""
+    _run(engine, command.check)
 
 
 def revision(engine: Engine, message: str) -> None:
-    config = _config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)
+    _run(engine, lambda config: command.revision(config, message=message, autogenerate=True))
 
 
 if __name__ == "__main__":

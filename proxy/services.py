@@ -1,12 +1,21 @@
-"""Waiting for a server started as a subprocess (the demo's model and proxy, tests, benchmarks)."""
+"""Running local servers as subprocesses: a free port, and waiting until one answers
+(the demo's model and proxy, the tests, the benchmarks)."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Callable
 
 import httpx
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 120,

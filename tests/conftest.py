@@ -14,8 +14,8 @@ import pytest
 from openai import OpenAI
 
 from checks.resources import Resources
-from proxy.services import wait_until_up
-from tests.fake_upstream import FakeUpstream, free_port
+from proxy.services import free_port, wait_until_up
+from tests.fake_upstream import FakeUpstream
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import threading
 import time
 from typing import Any
@@ -21,6 +20,8 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+
+from proxy.services import free_port
 
 
 def _last_user(messages: list[dict[str, Any]]) -> str:
@@ -80,12 +81,6 @@ async def _stream(model: str, messages: list[dict[str, Any]], finish: list[str],
                               "finish_reason": finish[i]}]}
         yield f"data: {json.dumps(chunk)}\n\n"
     yield "data: [DONE]\n\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class FakeUpstream:

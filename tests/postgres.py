@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.fake_upstream import free_port
+from proxy.services import free_port
 
 
 def _bin(name: str) -> str:

@@ -261,8 +261,8 @@ def test_audit_log_records_decisions_and_verifies(proxy: Proxy) -> None:
 
 def test_a_hold_is_released_through_another_proxy_process_on_the_same_database(proxy: Proxy, reviewer: httpx.Client) -> None:
     """State lives in the database: a second worker (or a restarted one) sees and releases the hold."""
+    from proxy.services import free_port
     from tests.conftest import start_server
-    from tests.fake_upstream import free_port
 
     client = proxy.client("restart-app", "sales-email", "review", "wait")
     before = {i["id"] for i in reviewer.get("/reviews").json()["data"]}

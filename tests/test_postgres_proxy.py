@@ -12,8 +12,9 @@ import httpx
 import pytest
 from openai import OpenAI
 
+from proxy.services import free_port
 from tests.conftest import run_cli, start_server, write_config
-from tests.fake_upstream import FakeUpstream, free_port
+from tests.fake_upstream import FakeUpstream
 
 
 @pytest.fixture(scope="module")
