@@ -10,17 +10,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.predefined_recognizers import IbanRecognizer, IpRecognizer, UsSsnRecognizer
+from presidio_analyzer.predefined_recognizers import IbanRecognizer, UsSsnRecognizer
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerSpan
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from checks.names.lexicon import NameLexicon
 from checks.nlp import LeanSpacyNlpEngine
 from checks.recognizers.credit_card import CreditCardRecognizer
 from checks.recognizers.email import EmailRecognizer
+from checks.recognizers.ip_address import IpAddressRecognizer
 from checks.recognizers.person import PersonRecognizer
-from checks.recognizers.phone import PhoneRecognizer
+from checks.recognizers.phone import BROAD_REGIONS, PhoneNumberRecognizer
 from checks.recognizers.street_address import StreetAddressRecognizer
 from checks.resources import Resources
 from checks.types import Action, CheckContext, Finding, Severity
@@ -50,6 +52,10 @@ class PiiConfig(BaseModel):
     operator_params: dict[str, Any] = Field(default_factory=dict)
     allow_list: list[str] = Field(default_factory=list)
     score_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    phone_regions: list[str] = Field(
+        default_factory=lambda: list(BROAD_REGIONS),
+        description="regions (ISO 3166 alpha-2) whose national phone formats count; international ones always do",
+    )
 
     @field_validator("entities")
     @classmethod
@@ -68,8 +74,8 @@ class PiiEngines:
         self.nlp.load()
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in (
-            PersonRecognizer(ner=self.nlp.ner), EmailRecognizer(), PhoneRecognizer(), CreditCardRecognizer(),
-            StreetAddressRecognizer(), UsSsnRecognizer(), IbanRecognizer(), IpRecognizer(),
+            PersonRecognizer(NameLexicon(), ner=self.nlp.ner), EmailRecognizer(), PhoneNumberRecognizer(),
+            CreditCardRecognizer(), StreetAddressRecognizer(), UsSsnRecognizer(), IbanRecognizer(), IpAddressRecognizer(),
         ):
             registry.add_recognizer(recognizer)
         self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=self.nlp, supported_languages=["en"])
@@ -118,6 +124,8 @@ class PiiCheck:
         cfg = self.config
         findings = []
         for r in self.engines.analyze(text, self.entities, cfg.score_threshold, cfg.allow_list):
+            if not self._in_policy_regions(r):
+                continue
             action, severity = _ACTIONS[cfg.entities[r.entity_type]]
             value = text[r.start : r.end]
             findings.append(
@@ -129,3 +137,10 @@ class PiiCheck:
                 )
             )
         return findings
+
+    def _in_policy_regions(self, result: RecognizerResult) -> bool:
+        """A national-format phone number counts only in a region the policy lists."""
+        metadata = result.recognition_metadata or {}
+        if result.entity_type != "PHONE_NUMBER" or metadata.get("international") or "regions" not in metadata:
+            return True
+        return bool(set(metadata["regions"]) & set(self.config.phone_regions))

@@ -1,118 +1,361 @@
-"""Person names, found by a cascade: cheap patterns first, the NER model on what is left.
+"""Person names of any origin, found by weighing three kinds of evidence.
 
-1. Gazetteer: a census first name followed by a surname-shaped word, an honorific
-   ("Dr", "Ms") followed by capitalised words, or a greeting followed by a first name;
-   a middle initial and a generational suffix ("Jr.") stay inside the span.
-2. spaCy NER, run only on the sentences that still hold a pair of capitalised words
-   the gazetteer did not explain (most business sentences hold none). NER spans are
-   kept only when they look like names: title-case words, not UI or product vocabulary
-   ("Click Reports", "Settings") that the small English model often tags as people.
+1. The words: runs of capitalised words (`checks.names.spans`) read against a lexicon of
+   given names and surnames of 105 countries and the frequency of ordinary words
+   (`checks.names.lexicon`): "Kenji Sato" reads as a name, "Cloud Suite" as words,
+   "Morgan Stanley" as names that are also words.
+2. The context (`checks.names.cues`): honorifics, greetings, sign-offs, form labels,
+   roles, verbs of contact, verbs only people take, personal possessions, the name inside
+   an email address; and counter-cues: company words, "&", street types, counts,
+   articles, versions, product tiers, business nouns.
+3. The NER model, asked only about the paragraphs where the first two leave a run in
+   doubt: its PERSON label raises the score, another label (ORG, GPE, PRODUCT, ...)
+   lowers it (less so where the context spoke for a person).
 
-The cascade keeps NER's reach for names outside the lists at a fraction of its cost.
+Then the text is read as a whole: a name taken with confidence marks its other mentions
+("Pieter to send the forecast" after "Pieter van der Meer"); the other items of a list
+of names are names; a one-word name mentioned twice with cues is likelier a person; chat
+transcripts are read for their speakers ("raj: fixing tests") and casual lower-case
+messages for the names in their greetings and sign-offs ("hi rui, ... thx, bea").
 """
 
 from __future__ import annotations
 
-import re
+import itertools
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from faker.providers.person.en_GB import Provider as GbNames
-from faker.providers.person.en_US import Provider as UsNames
+import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from spacy.lang.en.stop_words import STOP_WORDS
 
-HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?"
-WORD = r"(?:[A-Z][a-z]+(?:['\-][A-Z][a-z]+)?|[A-Z]'[A-Z][a-z]+)"
-SUFFIX = r"(?:,?\s(?:Jr|Sr)\.?|\s(?:II|III|IV)\b)"
-NAME_REGEX = re.compile(rf"(?:(?P<hon>{HONORIFIC})\s)?(?P<first>{WORD})(?:\s[A-Z]\.)?\s(?P<last>{WORD})(?:{SUFFIX})?")
-HONORIFIC_REGEX = re.compile(rf"\b{HONORIFIC}\s{WORD}(?:\s{WORD})?(?:{SUFFIX})?")
-GREETING_REGEX = re.compile(rf"\b(?:Hi|Hello|Hey|Dear|Thanks|Thank you|Cheers|Regards),?\s(?P<name>{WORD})\b")
-CAPITALISED_PAIR = re.compile(rf"\b{WORD}\s(?:[A-Z]\.\s)?{WORD}\b")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-# Words the small model tags as PERSON in product and business text.
-NOT_NAMES = frozenset(
-    """click settings reports report pipeline dashboard invoice admin account accounts
-    enterprise pro plus team teams billing support sales export exports import profile
-    home help search filter view edit save cancel submit next back open close monday
-    tuesday wednesday thursday friday saturday sunday january february march april june
-    july august september october november december""".split()
-)
+from checks.names import cues
+from checks.names.lexicon import NameLexicon, Nameness, fold, strip_accents
+from checks.names.spans import NameSpan, find_name_spans
 
 NerFunction = Callable[[str], Any]
 
+ACCEPT = 0.5  # the score a run needs to be reported as a person
+CONFIDENT = 0.75  # at or above this, NER is not asked
+MARKS_OTHER_MENTIONS = ACCEPT  # a name taken makes its other mentions names too
+DOUBT_FLOOR = 0.25  # below this, NER could not save the run either
+NER_PERSON, NER_OTHER, NER_OTHER_WITH_A_CUE, NER_OTHER_AFTER_STRONG_CUE = 0.2, -0.25, -0.1, -0.05
+NER_OTHER_FOR_LISTED_NAMES = -0.2  # "Venkatesh Subramanian" is often ORG or NORP to the small model
+PLACE, PLACE_FOR_LISTED_NAMES = -0.5, -0.25
+# NER reads a paragraph (a heading alone reads differently), or sentences of long paragraphs.
+PARAGRAPH = regex.compile(r"(?:[^\n]|\n(?!\s*\n))+")
+SENTENCE = regex.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|(?=\n)|$)|[^\n]+")
+LONG_PARAGRAPH = 600
+CHAT_MIN_SPEAKER_LINES = 2
+LOWER_CASE_WORD = regex.compile(r"(?<![\p{L}\p{N}@._\-/])\p{Ll}[\p{Ll}\p{M}]{2,}(?![\p{L}\p{N}@_\-/]|\.\w)")
+CONTEXT_CHARS = 80  # how far around a run its cues are read
+ALL_CAPS_RUN = regex.compile(r"(?<![\p{L}\p{N}])\p{Lu}{2,}(?:[ ]\p{Lu}{2,}){1,3}(?![\p{L}\p{N}])")
+
+
+@dataclass
+class Scored:
+    """A candidate run, its score, and the evidence behind it (the `why` shows in tests)."""
+
+    start: int
+    end: int
+    score: float
+    why: list[str] = field(default_factory=list)
+    words: tuple[str, ...] = ()
+    listed_names: int = 0  # words of the run that are well-attested names
+    strong_cue: bool = False
+    cued: bool = False  # some context speaks for a person
+
 
 class PersonRecognizer(EntityRecognizer):
-    """PERSON from census-name patterns, then NER on the unexplained remainder."""
+    """PERSON from name lexicons, context cues and, where those leave doubt, NER."""
 
-    def __init__(self, ner: NerFunction | None = None) -> None:
+    def __init__(self, lexicon: NameLexicon | None = None, ner: NerFunction | None = None) -> None:
+        self.lexicon = lexicon
         self.ner = ner
         super().__init__(supported_entities=["PERSON"], name="PersonRecognizer", supported_language="en")
 
     def load(self) -> None:
-        self.first_names = frozenset(UsNames.first_names) | frozenset(GbNames.first_names)
-        self.last_names = frozenset(UsNames.last_names) | frozenset(GbNames.last_names)
+        if self.lexicon is None:
+            self.lexicon = NameLexicon()
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        results = self._from_gazetteer(text)
-        if self.ner is not None:
-            results += self._from_ner(text, results)
-        return results
+        return [RecognizerResult("PERSON", s.start, s.end, round(min(s.score, 1.0), 3))
+                for s in self.explain(text) if s.score >= ACCEPT]
 
-    def _from_gazetteer(self, text: str) -> list[RecognizerResult]:
-        results = []
-        position = 0
-        while m := NAME_REGEX.search(text, position):
-            first, last = m.group("first"), m.group("last")
-            known_last = last.split("-")[0] in self.last_names or "'" in last or "-" in last
-            plausible = first in self.first_names and (known_last or last.lower() not in NOT_NAMES)
-            if m.group("hon") or plausible:
-                results.append(_person(m.start(), m.end(), 0.85 if m.group("hon") or known_last else 0.6))
-                position = m.end()
-            else:  # "Payee Curtis Cannon": retry from the next word
-                position = m.start("first") + len(first)
-        for m in HONORIFIC_REGEX.finditer(text):
-            results.append(_person(m.start(), m.end(), 0.8))
-        for m in GREETING_REGEX.finditer(text):
-            if m.group("name") in self.first_names:
-                results.append(_person(m.start("name"), m.end("name"), 0.7))
-        return results
+    def explain(self, text: str) -> list[Scored]:
+        """Every candidate run with its score and evidence."""
+        assert self.lexicon is not None
+        lexicon = self.lexicon
+        emails = _email_words(text)
+        scored = [self._score(text, span, emails) for span in find_name_spans(text, lexicon)]
+        scored += _all_caps_names(text, lexicon, emails, scored)
+        _corroborate(scored)
+        self._ask_ner(text, [s for s in scored if _needs_world_knowledge(s)])
+        scored += _chat_speakers(text, lexicon, scored)
+        scored += _lower_case_names(text, lexicon, scored)
+        _extend_lists(text, scored)
+        scored += _other_mentions(text, scored, lexicon)
+        return sorted(scored, key=lambda s: s.start)
 
-    def _from_ner(self, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
-        results = []
-        for start, sentence in self._unexplained_sentences(text, found):
-            for ent in self.ner(sentence).ents if self.ner else ():
-                if ent.label_ == "PERSON" and self._looks_like_name([t.text for t in ent if t.is_alpha]):
-                    results.append(_person(start + ent.start_char, start + ent.end_char, 0.85))
-        return results
+    def _score(self, text: str, span: NameSpan, emails: set[str]) -> Scored:
+        base, why = _lexical(span)
+        words = tuple(w.text for w in span.names)
+        listed = sum(1 for w in span.names if w.kind is Nameness.NAME)
+        scored = _with_cues(text, span.start, span.end, base, why, words, listed, emails)
+        if not scored.strong_cue and self.lexicon is not None and self.lexicon.is_place(text[span.start : span.end]):
+            penalty = PLACE_FOR_LISTED_NAMES if listed and len(words) == 1 else PLACE
+            scored.score += penalty
+            scored.why.append("a place name")
+        return scored
 
-    def _unexplained_sentences(self, text: str, found: list[RecognizerResult]) -> list[tuple[int, str]]:
-        """Sentences with a capitalised word pair that no gazetteer hit covers."""
-        sentences = []
-        start = 0
-        for boundary in [*SENTENCE_END.finditer(text), None]:
-            end = boundary.start() if boundary else len(text)
-            if any(self._unexplained(start + m.start(), start + m.end(), m.group(), found)
-                   for m in CAPITALISED_PAIR.finditer(text[start:end])):
-                sentences.append((start, text[start:end]))
-            start = boundary.end() if boundary else len(text)
-        return sentences
+    def _ask_ner(self, text: str, doubtful: list[Scored]) -> None:
+        if self.ner is None or not doubtful:
+            return
+        for unit in _ner_units(text):
+            inside = [s for s in doubtful if unit.start() <= s.start and s.end <= unit.end()]
+            if inside:
+                doc = self.ner(unit.group())
+                for s in inside:
+                    _apply_ner(s, doc, unit.start())
 
-    def _unexplained(self, start: int, end: int, pair: str, found: list[RecognizerResult]) -> bool:
-        words = [w.strip(".") for w in pair.split()]
-        if any(w.lower() in STOP_WORDS or w.lower() in NOT_NAMES for w in words):
+
+def _needs_world_knowledge(s: Scored) -> bool:
+    """Two or more name-like words and nothing around them: "Goldman Sachs" and "Kenji Sato" read
+    alike, and only a model that has seen the world (NER) knows the bank. Everything else is
+    decided by the words and the context, which cost far less than a model."""
+    return len(s.words) >= 2 and not s.cued and DOUBT_FLOOR <= s.score < CONFIDENT
+
+
+def _with_cues(text: str, start: int, end: int, base: float, why: list[str], words: tuple[str, ...],
+               listed: int, emails: set[str]) -> Scored:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = _line_end(text, end)
+    left, right = text[max(line_start, start - CONTEXT_CHARS) : start], text[end : min(line_end, end + CONTEXT_CHARS)]
+    found = cues.read_cues(left, right)
+    if (cues.is_sign_off(_previous_line(text, line_start), left, right) or _signature(text, line_end, left, right)
+            or cues.is_dash_sign_off(left, text[end:]) or cues.is_last_line_alone(text, start, end)):
+        found.append(cues.Cue("sign-off", cues.STRONG))
+    if emails & {_plain(w) for w in words}:
+        found.append(cues.Cue("in an email address", cues.STRONG))
+    if listed:  # company-ish context weighs less on a listed name: "the Adjei file" may be a person's
+        found = [cues.Cue(c.name, c.weight / 2) if c.name in cues.SOFTER_FOR_NAMES else c for c in found]
+    score = base + sum(c.weight for c in found)
+    strong = any(c.weight >= cues.STRONG for c in found)
+    cued = any(c.weight > 0 for c in found)
+    return Scored(start, end, score, why + [c.name for c in found], words, listed, strong, cued)
+
+
+def _lexical(span: NameSpan) -> tuple[float, list[str]]:
+    """What the words alone say: two listed names are a name; one word is only a hint."""
+    kinds = [w.kind for w in span.names]
+    initials = sum(1 for w in span.words if w.kind is None and regex.fullmatch(r"\p{Lu}\.", w.text))
+    names, ambiguous = kinds.count(Nameness.NAME), kinds.count(Nameness.AMBIGUOUS)
+    if any(w.text.rstrip(".") in ("Jr", "Sr", "II", "III", "IV") for w in span.words) and len(kinds) >= 2:
+        return 0.7, ["a generational suffix"]
+    if len(kinds) + initials >= 2:
+        if names >= 2:
+            return 0.7, ["listed names"]
+        if names == 1:
+            return 0.5, ["a listed name"]
+        if ambiguous >= 2:
+            return 0.3, ["names that are also words"]
+        return (0.25, ["a name that is also a word"]) if ambiguous else (0.15, ["unlisted capitalised words"])
+    if names:
+        return 0.2, ["a listed name"]
+    if ambiguous:
+        return 0.1, ["a name that is also a word"]
+    if span.names and all(w.rare for w in span.names):
+        return 0.1, ["a word foreign to English"]
+    return 0.05, ["an unlisted capitalised word"]
+
+
+def _apply_ner(s: Scored, doc: Any, offset: int) -> None:
+    labels = {ent.label_ for ent in doc.ents if ent.start_char + offset < s.end and s.start < ent.end_char + offset}
+    if "PERSON" in labels:
+        s.score += NER_PERSON
+        s.why.append("NER: PERSON")
+    elif labels - {"CARDINAL", "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}:
+        if s.strong_cue:
+            s.score += NER_OTHER_AFTER_STRONG_CUE
+        elif s.cued:
+            s.score += NER_OTHER_WITH_A_CUE
+        else:
+            s.score += NER_OTHER_FOR_LISTED_NAMES if s.listed_names >= 2 else NER_OTHER
+        s.why.append(f"NER: {'/'.join(sorted(labels))}")
+
+
+
+def _ner_units(text: str) -> list[regex.Match[str]]:
+    units: list[regex.Match[str]] = []
+    for paragraph in PARAGRAPH.finditer(text):
+        if len(paragraph.group()) <= LONG_PARAGRAPH:
+            units.append(paragraph)
+        else:
+            units.extend(SENTENCE.finditer(text, paragraph.start(), paragraph.end()))
+    return units
+
+
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def _previous_line(text: str, line_start: int) -> str:
+    """The nearest non-blank line above."""
+    lines = text[: max(line_start - 1, 0)].split("\n")
+    return next((line for line in reversed(lines) if line.strip()), "")
+
+
+def _signature(text: str, line_end: int, left: str, right: str) -> bool:
+    """A line holding only the name, with a job title on the next line."""
+    if left.strip() or right.strip():
+        return False
+    next_line = text[line_end + 1 : _line_end(text, line_end + 1)]
+    return bool(regex.match(rf"\s*(?i:{cues.ROLE})\b", next_line))
+
+
+def _plain(word: str) -> str:
+    return strip_accents(fold(word)).replace("-", "").replace("'", "")
+
+
+def _email_words(text: str) -> set[str]:
+    """The words of email local parts ("tunde.adeyemi" -> tunde, adeyemi), three letters or more."""
+    found: set[str] = set()
+    for m in cues.EMAIL.finditer(text):
+        found.update(_plain(w) for w in regex.split(r"[._+\-']", m.group("local")) if len(w) >= 3 and w.isalpha())
+    return found
+
+
+def _taken(scored: list[Scored]) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in scored if s.score >= ACCEPT]
+
+
+def _free(start: int, taken: list[tuple[int, int]]) -> bool:
+    return not any(a <= start < b for a, b in taken)
+
+
+def _all_caps_names(text: str, lexicon: NameLexicon, emails: set[str], scored: list[Scored]) -> list[Scored]:
+    """"Cardholder: ROSE MARTEL": names written in capitals count only after a strong cue."""
+    found = []
+    for m in ALL_CAPS_RUN.finditer(text):
+        words = tuple(m.group().split())
+        listed = sum(1 for w in words if lexicon.nameness(w.capitalize()) is Nameness.NAME)
+        s = _with_cues(text, m.start(), m.end(), 0.0, ["a name in capitals"], words, listed, emails)
+        if s.strong_cue and listed:
+            s.score += 0.2 * listed
+            found.append(s)
+    return found
+
+
+def _corroborate(scored: list[Scored]) -> None:
+    """A one-word name mentioned twice, each time with a cue of its own, is likelier a person."""
+    by_word: dict[str, list[Scored]] = {}
+    for s in scored:
+        if len(s.words) == 1 and s.cued:
+            by_word.setdefault(s.words[0], []).append(s)
+    for mentions in by_word.values():
+        if len(mentions) > 1:
+            for s in mentions:
+                s.score += cues.WEAK * (len(mentions) - 1)
+                s.why.append("mentioned again with a cue")
+
+
+def _chat_speakers(text: str, lexicon: NameLexicon, scored: list[Scored]) -> list[Scored]:
+    """Speakers of a chat transcript ("sanjay: ...", "kemi.adeyemi: ...", "Customer (Hyun-woo): ...")."""
+    labels = [m for m in cues.SPEAKER.finditer(text)
+              if not cues.FIELD_LABEL.fullmatch(m.group("name")) and _says_something(text, m.end())]
+    speakers = [m for m in labels if _could_be_a_speaker(m.group("name"), lexicon)]
+    if len(labels) < CHAT_MIN_SPEAKER_LINES or not speakers:
+        return []
+    taken = _taken(scored)
+    return [Scored(m.start("name"), m.end("name"), 0.8, ["chat speaker"], tuple(regex.split(r"[ ._]", m.group("name"))))
+            for m in speakers if _free(m.start("name"), taken)]
+
+
+def _says_something(text: str, position: int) -> bool:
+    """A chat line says something (three words or more), where a form field holds a value."""
+    return len(regex.findall(r"\p{L}{2,}", text[position : _line_end(text, position)])) >= 3
+
+
+def _could_be_a_speaker(label: str, lexicon: NameLexicon) -> bool:
+    """A speaker label that is a name ("tom", "Elif", "kemi.adeyemi"), not a field ("Email") or a role
+    ("Agent"). A lower-case label may be an everyday word that is a popular name ("tom"); a
+    capitalised one must not be an everyday word at all."""
+    parts = regex.split(r"[ ._]", label)
+    if any(p.isupper() and len(p) > 1 for p in parts):
+        return False
+    if "." in label or "_" in label:  # a user name: one part must be a given name
+        return any((lexicon.name_ranks(p).given or 10**6) <= 1000 for p in parts)
+    for word in parts:
+        ranks = lexicon.name_ranks(word)
+        if lexicon.is_common_word(word):
+            popular = ranks.given is not None and ranks.given <= 300 and lexicon.zipf(word) < 5.0
+            if not (word.islower() and popular):
+                return False
+        elif ranks.best is None:
             return False
-        return not any(r.start <= start and end <= r.end for r in found)
-
-    def _looks_like_name(self, words: list[str]) -> bool:
-        if not words or any(w.lower() in NOT_NAMES or not w[0].isupper() for w in words):
-            return False
-        return len(words) > 1 or words[0] in self.first_names or words[0] in self.last_names
+    return True
 
 
-def _person(start: int, end: int, score: float) -> RecognizerResult:
-    return RecognizerResult("PERSON", start, end, score)
+def _lower_case_names(text: str, lexicon: NameLexicon, scored: list[Scored]) -> list[Scored]:
+    """Given names written in lower case ("hi rui,", "thx, bea", "- dewi", "loop in ama from legal",
+    "seen burak?" in a chat): a listed given name that is not an English word, with a cue."""
+    taken = _taken(scored)
+    chat = any("chat speaker" in s.why for s in scored)
+    found = []
+    for m in LOWER_CASE_WORD.finditer(text):
+        word = m.group()
+        given = lexicon.name_ranks(word).given
+        if given is None or given > 1000 or lexicon.zipf(word) >= 3.5 or not _free(m.start(), taken):
+            continue
+        end = m.end()
+        follower = LOWER_CASE_WORD.match(text, end + 1) if text[end : end + 1] == " " else None
+        if follower and lexicon.name_ranks(follower.group()).surname is not None and lexicon.zipf(follower.group()) < 3.5:
+            end = follower.end()  # "kwame asante"
+        s = _with_cues(text, m.start(), end, 0.2, ["a given name in lower case"], (word,), 1, set())
+        if chat and given <= 500:
+            s.score += cues.MEDIUM
+            s.why.append("in a chat")
+        if (s.score >= ACCEPT and s.cued) or (chat and s.score >= ACCEPT):
+            found.append(s)
+            taken.append((s.start, s.end))
+    return found
+
+
+def _extend_lists(text: str, scored: list[Scored]) -> None:
+    """In a list of runs ("Panel: Chen Jiahui, Liu Yang, Sofia Rossi"; "Pádraig and Niamh
+    O'Connor") where most are names, the rest that hold a listed name are names too."""
+    ordered = sorted(scored, key=lambda s: s.start)
+    lists: list[list[Scored]] = []
+    for a, b in itertools.pairwise(ordered):
+        if regex.fullmatch(r"\s*(?:,|;|,?\s+and|,?\s+or|,?\s+y|,?\s+e|,?\s+et|,?\s+und|,?\s+en)\s*", text[a.end : b.start]):
+            if lists and lists[-1][-1] is a:
+                lists[-1].append(b)
+            else:
+                lists.append([a, b])
+    for items in lists:
+        if sum(1 for s in items if s.score >= ACCEPT) * 2 < len(items):
+            continue
+        for s in items:
+            if ACCEPT > s.score > 0 and s.listed_names:
+                s.score = ACCEPT + 0.1
+                s.why.append("listed beside names")
+
+
+def _other_mentions(text: str, scored: list[Scored], lexicon: NameLexicon) -> list[Scored]:
+    """Once "Pieter van der Meer" is a name, a later "Pieter" is the same person; so is a
+    lower-case "pieter" where the name is no English word (unlike "Will" and "will")."""
+    names = {w for s in scored if s.score >= MARKS_OTHER_MENTIONS for w in s.words if len(w) >= 3}
+    taken = _taken(scored)
+    found = []
+    for word in names:
+        pattern = rf"(?<![\p{{L}}\p{{N}}@._\-])(?i:{regex.escape(word)})(?![\p{{L}}\p{{N}}@]|\.\w)"
+        for m in regex.finditer(pattern, text):
+            lower_ok = m.group().islower() and lexicon.zipf(word) < 3.5
+            if _free(m.start(), taken) and (m.group()[0].isupper() or lower_ok):
+                found.append(Scored(m.start(), m.end(), 0.6, ["another mention of a name"], (word,)))
+                taken.append((m.start(), m.end()))
+    return found

@@ -1,0 +1,1 @@
+"""Person-name evidence: span finding, lexicons, context cues and their vocabulary."""
