@@ -40,6 +40,7 @@ LEFT_CUES: list[tuple[str, float, regex.Pattern[str]]] = [
     ("honorific", STRONG, regex.compile(rf"(?:^|[\s(,;:\"'])(?i:{HONORIFIC})\.?\s+$")),
     ("greeting", STRONG, regex.compile(rf"(?:^|[\s>\"'])(?:{v.alternation(v.GREETINGS)})[ \t]*,?[ \t]+$", _I)),
     ("thanks", STRONG, regex.compile(rf"(?:^|[\s>\"'])(?:{v.alternation(v.THANKS)})[ \t]*,?[ \t]+$", _I)),
+    ("introduced", STRONG, regex.compile(r"\b(?i:my name is|my name's|name is|I am|I'm|this is|call me|named|called|known as|me llamo|je m'appelle|ich bin|ich heiße|mi chiamo|meu nome é|mijn naam is)\s+$")),
     ("key", STRONG, regex.compile(rf"[\"']?{PERSON_KEY}[\"']?\s*[:=]\s*[\"']?$")),
     ("label", STRONG, regex.compile(
         rf"(?:^|[\n|;•*\-–—]|\s{{2}}|\d\.\s|[.!?]\s)[^\n:.!?]{{0,40}}?\b(?:{v.alternation(v.PERSON_LABELS)})\s*(?:\([^)]*\))?\s*[:—–]\s*$", _I)),

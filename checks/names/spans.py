@@ -34,7 +34,7 @@ PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|do|dos|das|du|le|la|ter|ten|b
 SUFFIX = r"(?:,?[ ]+(?:Jr|Sr)\.?|[ ]+(?:II|III|IV)\b)"
 RUN = regex.compile(
     rf"(?<![\p{{L}}\p{{N}}@_/\\.\-])(?:{INITIAL}[ ]?){{0,3}}{NAME_WORD}"
-    rf"(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{NAME_WORD}){{0,5}}(?:{SUFFIX})?"
+    rf"(?:[ \t]+(?:{PARTICLE}[ \t]+|{INITIAL}[ \t]?){{0,2}}{NAME_WORD}){{0,5}}(?:{SUFFIX})?"
 )
 WORD = regex.compile(rf"{INITIAL}|(?:Jr|Sr)\.?(?!\p{{L}})|(?:II|III|IV)\b|{NAME_WORD}|{PARTICLE}(?!\p{{L}})")
 JAPANESE_SUFFIX = regex.compile(r"-(?:san|sama|sensei|kun|chan)\b")
@@ -54,6 +54,7 @@ PARTICLE_WORD = regex.compile(PARTICLE)
 HONORIFIC_BEFORE = regex.compile(rf"(?i:{v.alternation(v.HONORIFICS)})\.?[ ]+$")
 POPULAR_GIVEN_NAME = 300
 RARE_ZIPF = 2.0
+POPULAR_RANK = 50
 CONTEXT_CHARS = 60  # how far before a word its cues are looked for
 EVERYDAY_ZIPF = 5.0  # after a form label, only a name that is not a very common word is promoted
 TRAILING_CONTEXT = v.PRODUCT_WORDS | v.COMPASS | v.HONORIFIC_SUFFIXES
@@ -66,6 +67,7 @@ class NameWord:
     end: int
     kind: Nameness | None  # None for initials, particles and suffixes
     rare: bool = False  # all but unknown to English text (a Zipf frequency below 2)
+    popular: bool = False  # among the 50 commonest given names or surnames of some country
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,9 @@ def _word(m: regex.Match[str], offset: int, lexicon: NameLexicon) -> NameWord:
         token, end = token[: suffix.start()], start + suffix.start()
     if PLACE_SUFFIX.search(token):
         return NameWord(token, start, end, Nameness.WORD)
-    return NameWord(token, start, end, lexicon.nameness(token), lexicon.zipf(token) < RARE_ZIPF)
+    best = lexicon.name_ranks(token).best
+    popular = best is not None and best <= POPULAR_RANK
+    return NameWord(token, start, end, lexicon.nameness(token), lexicon.zipf(token) < RARE_ZIPF, popular)
 
 
 def _where_a_name_is_expected(text: str, word: NameWord, lexicon: NameLexicon) -> NameWord:
@@ -122,7 +126,7 @@ def _where_a_name_is_expected(text: str, word: NameWord, lexicon: NameLexicon) -
     else:
         expected = (bool(GREETING_BEFORE.search(before)) or (not before.strip() and _after_closing_line(text, line_start))) \
             and ranks.best is not None and ranks.best <= POPULAR_GIVEN_NAME
-    return NameWord(word.text, word.start, word.end, Nameness.AMBIGUOUS) if expected else word
+    return NameWord(word.text, word.start, word.end, Nameness.AMBIGUOUS, word.rare, word.popular) if expected else word
 
 
 def _after_particle(word: NameWord, previous: NameWord | None) -> NameWord:

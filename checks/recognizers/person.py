@@ -32,7 +32,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from checks.names import cues
 from checks.names.lexicon import NameLexicon, Nameness, fold, strip_accents
-from checks.names.spans import NameSpan, find_name_spans
+from checks.names.spans import NameSpan, NameWord, find_name_spans
 
 NerFunction = Callable[[str], Any]
 
@@ -140,7 +140,7 @@ def _with_cues(text: str, start: int, end: int, base: float, why: list[str], wor
         found.append(cues.Cue("sign-off", cues.STRONG))
     if emails & {_plain(w) for w in words}:
         found.append(cues.Cue("in an email address", cues.STRONG))
-    if listed:  # company-ish context weighs less on a listed name: "the Adjei file" may be a person's
+    if listed and len(words) == 1:  # company-ish context weighs less on a listed name: "the Adjei file"
         found = [cues.Cue(c.name, c.weight / 2) if c.name in cues.SOFTER_FOR_NAMES else c for c in found]
     score = base + sum(c.weight for c in found)
     strong = any(c.weight >= cues.STRONG for c in found)
@@ -149,27 +149,35 @@ def _with_cues(text: str, start: int, end: int, base: float, why: list[str], wor
 
 
 def _lexical(span: NameSpan) -> tuple[float, list[str]]:
-    """What the words alone say: two listed names are a name; one word is only a hint."""
-    kinds = [w.kind for w in span.names]
-    initials = sum(1 for w in span.words if w.kind is None and regex.fullmatch(r"\p{Lu}\.", w.text))
-    names, ambiguous = kinds.count(Nameness.NAME), kinds.count(Nameness.AMBIGUOUS)
-    if any(w.text.rstrip(".") in ("Jr", "Sr", "II", "III", "IV") for w in span.words) and len(kinds) >= 2:
+    """What the words alone say. Each word weighs by how name-like it is (a listed name 1, a very
+    popular name that is also a word 0.75, another such word 0.5, an unlisted word 0.25, an
+    initial 0.5); two words' worth make a likely name, one word only a hint."""
+    if any(w.text.rstrip(".") in ("Jr", "Sr", "II", "III", "IV") for w in span.words) and len(span.names) >= 2:
         return 0.7, ["a generational suffix"]
-    if len(kinds) + initials >= 2:
-        if names >= 2:
-            return 0.7, ["listed names"]
-        if names == 1:
-            return 0.5, ["a listed name"]
-        if ambiguous >= 2:
-            return 0.3, ["names that are also words"]
-        return (0.25, ["a name that is also a word"]) if ambiguous else (0.15, ["unlisted capitalised words"])
-    if names:
-        return 0.2, ["a listed name"]
-    if ambiguous:
-        return 0.1, ["a name that is also a word"]
-    if span.names and all(w.rare for w in span.names):
-        return 0.1, ["a word foreign to English"]
-    return 0.05, ["an unlisted capitalised word"]
+    weight = sum(_word_weight(w) for w in span.words)
+    if len(span.names) == 1 and weight < 1.5:  # one word (perhaps with initials)
+        if span.names[0].kind is Nameness.NAME:
+            return (0.5, ["initials and a listed name"]) if weight > 1 else (0.2, ["a listed name"])
+        if span.names[0].kind is Nameness.AMBIGUOUS:
+            return 0.1, ["a name that is also a word"]
+        return (0.1, ["a word foreign to English"]) if span.names[0].rare else (0.05, ["an unlisted capitalised word"])
+    if weight >= 2:
+        return 0.7, ["listed names"]
+    if weight >= 1.5:
+        return 0.6, ["popular names"]
+    if weight >= 1.25:
+        return 0.5, ["a listed name"]
+    return (0.3, ["names that are also words"]) if weight >= 1 else (0.15, ["unlisted capitalised words"])
+
+
+def _word_weight(word: NameWord) -> float:
+    if word.kind is None:
+        return 0.5 if regex.fullmatch(r"\p{Lu}\.", word.text) else 0.0
+    if word.kind is Nameness.NAME:
+        return 1.0
+    if word.kind is Nameness.AMBIGUOUS:
+        return 0.75 if word.popular else 0.5
+    return 0.25
 
 
 def _apply_ner(s: Scored, doc: Any, offset: int) -> None:

@@ -53,7 +53,7 @@ PHONE_WORDS = regex.compile(
     r"\b(?i:phone|tel|tél|telephone|téléphone|telefon|telefone|teléfono|telefono|telefoon|mobile|mobil|móvil|mobiel"
     r"|mob|cell|celular|cellulare|handy|portable|gsm|fax|whatsapp|wa|sms|text|call|calls|calling|ring|reach"
     r"|dial|line|direct|desk|office|hotline|contact|llam\w*|appel\w*|joindre|anruf\w*|ruf|lig\w*|chiam\w*"
-    r"|bel|bellen|zadzwoń|ph|tlf|tfn)\b|電話|\b[MTPFW]\b"
+    r"|bel|bellen|zadzwoń|ph|tlf|tfn|number|no)\b|電話|\b[MTPFW]\b"
 )
 ID_WORDS = regex.compile(
     r"(?:\b(?i:social security|national insurance|passport|licen[cs]e|sin|nino|order|invoice|inv|ref|reference|tracking|waybill|awb|consignment|shipment|parcel|sku|part|item|po|p\.o"
