@@ -70,10 +70,7 @@ def sanitize(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Text:
-    """Text a person can read: checked. `reply` marks the message's own reply text, the
-    only place where a check's insertion (a required footer) belongs."""
-
-    reply: bool = False
+    """Text a person can read: checked."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +83,15 @@ class Opaque:
 
 @dataclass(frozen=True)
 class Obj:
+    """An object with known fields; any other field is dropped."""
+
     fields: Mapping[str, Node]
-    bound_to: str | None = None
 
 
 @dataclass(frozen=True)
 class ListOf:
+    """A list of `item`s; `bound_to` as for `Opaque`."""
+
     item: Node
     bound_to: str | None = None
 
@@ -106,7 +106,8 @@ class Tagged:
 
 @dataclass(frozen=True)
 class Content:
-    """`content`: a string, or a list of text and refusal parts.
+    """`content`: a string, or a list of text and refusal parts. Its text is the reply, the
+    only place where a check's insertion (a required footer) belongs.
 
     A list is read with all its text parts merged into one text part and all its refusal
     parts into one refusal part, because a client joins them: a value split across parts
@@ -251,7 +252,7 @@ def _walk(value: Any, node: Node, path: Path, out: Reading) -> Any:
     if isinstance(node, Text):
         if not isinstance(value, str):
             return _drop(path, "unexpected_type", out)
-        out.segments.append(Segment(path, value, node.reply))
+        out.segments.append(Segment(path, value))
         return value
     if isinstance(node, Content):
         return _walk_content(value, path, out)

@@ -335,6 +335,16 @@ def test_a_footer_is_appended_to_the_reply_only_never_to_a_tool_call(proxy: Prox
     assert (call.function.name, call.function.arguments) == ("lookup", "{}")
 
 
+def test_a_whole_output_finding_is_noted_once_however_many_fields_are_checked(proxy: Proxy) -> None:
+    client = proxy.client("fields-sales-email", "sales-email", "review", "defer")
+    prompt = _fields_prompt({"message": {"content": "Redlines attached.", "refusal": "None.", "reasoning_content": "Send it.",
+                                         "tool_calls": [_call({})]}})
+    reply = client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": prompt}],
+                                           extra_body={"metadata": {"deal_value": 250000}})
+    rules = [f["rule"] for f in reply.model_extra["loopguard"]["findings"]]
+    assert rules == ["high_value_deal"]
+
+
 def test_content_parts_that_litellm_cannot_parse_fail_closed(proxy: Proxy) -> None:
     """litellm rejects an assistant message whose content is a list; the app gets a 502 without the text."""
     key = proxy.key("plain", "default", "monitor")
