@@ -13,14 +13,13 @@ from fastapi.responses import JSONResponse, Response
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from checks.types import CheckContext, Finding
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
-from proxy.guard import GuardResult, guard_response
+from proxy.guard import GuardResult, check_context, guard_response, public_finding
 from proxy.holds import new_review_item, wait_for_release
 from proxy.models import App
 from proxy.policy import LoadedPolicy
-from proxy.requests import ChatRequest, authenticate_app, parse_chat_request
+from proxy.requests import authenticate_app, parse_chat_request
 from proxy.responses import completion_body, notice_message, sse_events
 
 log = logging.getLogger("loopguard.proxy")
@@ -42,15 +41,14 @@ async def chat_completions(request: Request) -> Response:
     try:
         upstream = await gw.upstream.complete(body_in)
         upstream_ms = _ms(started)
-        context = CheckContext(metadata=metadata, model=chat.model, prompt=_last_user_text(chat))
+        context = check_context(body_in, metadata)
         guard = await run_in_threadpool(guard_response, policy, upstream, context)
         checks_ms = _ms(started) - upstream_ms
         await run_in_threadpool(
             gw.store.finish_interaction, interaction_id, candidates=[c.to_dict() for c in guard.candidates],
             findings=[f.to_dict() for f in guard.findings], decision=guard.verdict.action,
-            usage=upstream.get("usage") or {}, upstream_ms=upstream_ms, checks_ms=checks_ms)
-        body, review_id = await _outcome(gw, app, policy, interaction_id, upstream, guard, metadata,
-                                         request.is_disconnected)
+            usage=guard.head.get("usage") or {}, upstream_ms=upstream_ms, checks_ms=checks_ms)
+        body, review_id = await _outcome(gw, app, policy, interaction_id, guard, metadata, request.is_disconnected)
     except ApiError as exc:
         await run_in_threadpool(gw.store.finish_interaction, interaction_id, state="failed", error=exc.message,
                                 total_ms=_ms(started))
@@ -69,9 +67,8 @@ async def chat_completions(request: Request) -> Response:
     return JSONResponse(body, headers=headers)
 
 
-async def _outcome(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: int, upstream: dict[str, Any],
-                   guard: GuardResult, metadata: dict[str, Any],
-                   disconnected: Callable[[], Awaitable[bool]]) -> tuple[dict[str, Any], int | None]:
+async def _outcome(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: int, guard: GuardResult,
+                   metadata: dict[str, Any], disconnected: Callable[[], Awaitable[bool]]) -> tuple[dict[str, Any], int | None]:
     """The body to return and the review id when one was queued, per the app's mode."""
     action = guard.verdict.action
     fixed = [c.fixed for c in guard.candidates]
@@ -88,7 +85,7 @@ async def _outcome(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: 
         filtered = out is None
         shown = out if out is not None else [notice_message(messages.block if status != "pending" else messages.hold)]
         info = _loopguard_info(interaction_id, policy, guard, status, review_id)
-        return completion_body(upstream, shown, filtered, info), review_id
+        return completion_body(guard, shown, filtered, info), review_id
 
     if action == "block":
         return reply("blocked", None)
@@ -112,18 +109,6 @@ def _loopguard_info(interaction_id: int, policy: LoadedPolicy, guard: GuardResul
         "tier": guard.verdict.tier.name,
         "findings": [public_finding(f) for f in guard.findings],
     }
-
-
-def public_finding(f: Finding) -> dict[str, Any]:
-    """A finding as the app may see it: never the matched original text."""
-    return {k: v for k, v in f.to_dict().items() if k != "text"}
-
-
-def _last_user_text(chat: ChatRequest) -> str:
-    for m in reversed(chat.messages):
-        if m.get("role") == "user" and isinstance(m.get("content"), str):
-            return str(m["content"])
-    return ""
 
 
 def _ms(started: float) -> float:

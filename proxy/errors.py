@@ -19,25 +19,30 @@ _TYPES = {
 class ApiError(Exception):
     """An error the client should see, with a message that says what to fix."""
 
-    def __init__(self, status: int, message: str, code: str, param: str | None = None) -> None:
+    def __init__(self, status: int, message: str, code: str, param: str | None = None,
+                 details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.param = param
+        self.details = details or {}  # extra keys of the error object (e.g. the findings behind a 409)
 
 
-def error_body(status: int, message: str, code: str, param: str | None = None) -> dict[str, Any]:
-    return {"error": {"message": message, "type": _TYPES.get(status, "api_error"), "param": param, "code": code}}
+def error_body(status: int, message: str, code: str, param: str | None = None,
+               details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": _TYPES.get(status, "api_error"), "param": param, "code": code,
+                      **(details or {})}}
 
 
-def error_response(status: int, message: str, code: str, param: str | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message, code, param), status_code=status)
+def error_response(status: int, message: str, code: str, param: str | None = None,
+                   details: dict[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message, code, param, details), status_code=status)
 
 
 async def handle_api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, exc.code, exc.param)
+    return error_response(exc.status, exc.message, exc.code, exc.param, exc.details)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:

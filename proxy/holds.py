@@ -15,9 +15,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from proxy.edits import checked_edit
 from proxy.guard import GuardResult
-from proxy.models import ReviewItem, utcnow
-from proxy.policy import Policy
+from proxy.models import Interaction, ReviewItem, utcnow
+from proxy.policy import LoadedPolicy, Policy
 from proxy.store import Store
 
 DECIDED = ("approved", "edited", "rejected", "expired")
@@ -67,13 +68,17 @@ async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: 
     return Release(item.status, item.released_output)
 
 
-def released_after(action: str, fixed: list[dict[str, Any]], candidate_index: int,
+def released_after(policy: LoadedPolicy, interaction: Interaction, action: str, candidate_index: int,
                    edited_text: str | None) -> list[dict[str, Any]] | None:
-    """What the app receives after a reviewer's decision (None: it stays blocked)."""
+    """What the app receives after a reviewer's decision (None: it stays blocked).
+
+    An edit replaces its candidate with the checked edit (`proxy.edits`); it raises a 409
+    ApiError when the edit still holds a block-level finding.
+    """
+    fixed = [c["fixed"] for c in interaction.candidates]
     if action == "reject":
         return None
     if action == "edit":
-        edited = [dict(m) for m in fixed]
-        edited[candidate_index] = {**edited[candidate_index], "content": edited_text, "tool_calls": None}
-        return [{k: v for k, v in m.items() if v is not None} for m in edited]
+        edit = checked_edit(policy, interaction.request, interaction.request_metadata, edited_text or "")
+        return [edit if i == candidate_index else m for i, m in enumerate(fixed or [edit])]
     return fixed

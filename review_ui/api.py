@@ -110,12 +110,12 @@ async def decide(review_id: int, decision: DecisionIn, request: Request) -> dict
     candidates = interaction.candidates
     if decision.candidate_index >= max(len(candidates), 1):
         raise ApiError(400, f"candidate_index must be below {len(candidates)}.", "invalid_candidate", "candidate_index")
-    fixed = [c["fixed"] for c in candidates]
     original = candidates[decision.candidate_index]["message"].get("content") if candidates else None
     record = Decision(review_id=review_id, reviewer_id=user.id, action=decision.action,
                       reason_code=decision.reason_code, note=decision.note, candidate_index=decision.candidate_index,
                       original_text=original, edited_text=decision.edited_text)
-    released = released_after(decision.action, fixed, decision.candidate_index, decision.edited_text)
+    released = await run_in_threadpool(released_after, gw.policies[item.policy], interaction, decision.action,
+                                       decision.candidate_index, decision.edited_text)
     ok = await run_in_threadpool(gw.store.decide, item, record, NEW_STATUS[decision.action], released, allowed_from)
     if not ok:
         raise ApiError(409, f"Review {review_id} was already decided or claimed by someone else.", "already_decided")

@@ -5,7 +5,13 @@ The last user message steers it:
   FAIL 500               answers with that HTTP status and an OpenAI error body
   SLEEP 3                waits that many seconds, then answers "slept"
   TOOL: {"to": "x@y.z"}  answers with a tool call whose arguments are that JSON
+  REPEAT 2000: text      answers with the text repeated that many times (long outputs, small requests)
+  FIELDS: {"message": {...}, "choice": {...}, "response": {...}}
+                         answers with those fields merged into every choice's message, every
+                         choice and the top-level body (refusal, reasoning, logprobs, audio,
+                         unknown provider fields...); "\\ud800" escapes survive as lone surrogates
 anything else is echoed back as "echo: <text>".
+Bodies are sent as ASCII JSON, so any string (even a lone surrogate) reaches the proxy as written.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from proxy.services import free_port
 
@@ -32,7 +38,20 @@ def _last_user(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+def _fields(prompt: str) -> dict[str, Any]:
+    """The FIELDS: steering object ({} for any other prompt)."""
+    if not prompt.startswith("FIELDS:"):
+        return {}
+    extras: dict[str, Any] = json.loads(prompt[len("FIELDS:"):])
+    return extras
+
+
 def _message(prompt: str, index: int) -> dict[str, Any]:
+    if prompt.startswith("FIELDS:"):
+        return {"role": "assistant", "content": None, **_fields(prompt).get("message", {})}
+    if prompt.startswith("REPEAT "):
+        count, _, text = prompt[len("REPEAT "):].partition(":")
+        return {"role": "assistant", "content": text.strip() * int(count)}
     if prompt.startswith("REPLY:"):
         parts = [p.strip() for p in prompt[len("REPLY:"):].split("||")]
         return {"role": "assistant", "content": parts[min(index, len(parts) - 1)]}
@@ -65,11 +84,14 @@ def build_app() -> FastAPI:
         finish = ["tool_calls" if m.get("tool_calls") else "stop" for m in messages]
         if body.get("stream"):
             return StreamingResponse(_stream(body["model"], messages, finish, created, usage), media_type="text/event-stream")
-        return {
+        extras = _fields(prompt)
+        reply = {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": created, "model": body["model"],
-            "choices": [{"index": i, "message": m, "finish_reason": finish[i]} for i, m in enumerate(messages)],
-            "usage": usage,
+            "choices": [{"index": i, "message": m, "finish_reason": finish[i], **extras.get("choice", {})}
+                        for i, m in enumerate(messages)],
+            "usage": usage, **extras.get("response", {}),
         }
+        return Response(json.dumps(reply), media_type="application/json")
 
     return app
 
