@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.predefined_recognizers import IbanRecognizer, IpRecognizer, UsSsnRecognizer
+from presidio_analyzer.predefined_recognizers import IbanRecognizer, IpRecognizer
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerSpan
@@ -22,6 +22,7 @@ from checks.recognizers.email import EmailRecognizer
 from checks.recognizers.person import PersonRecognizer
 from checks.recognizers.phone import PhoneRecognizer
 from checks.recognizers.street_address import StreetAddressRecognizer
+from checks.recognizers.us_ssn import UsSsnRecognizer
 from checks.resources import Resources
 from checks.types import Action, CheckContext, Finding, Severity
 
