@@ -40,6 +40,8 @@ class NormalizedText:
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of `original` that the span `[start, end)` of `text` was made from."""
+        start = min(max(start, 0), len(self.text))
+        end = min(max(end, start), len(self.text))
         for offset_map in reversed(self.maps):
             start, end = offset_map.source_span(start, end)
         return start, end
@@ -59,7 +61,7 @@ def normalize(text: str) -> NormalizedText:
 
 # --- percent-encoding: "jane%40example.com" ------------------------------------------
 
-_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_PERCENT_RUN = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*")
 
 
 def decode_percent(text: str) -> list[Edit]:
@@ -96,18 +98,25 @@ def join_spaced_digits(text: str) -> list[Edit]:
     """Runs of six or more single digits with gaps between them written as one number.
 
     Nobody writes a number one digit at a time except to hide it; versions, dates, IPs,
-    phone numbers and amounts have multi-digit groups and never match. The commonest gap
-    in a run is padding and goes; a different gap is the number's own grouping and stays,
-    trimmed ("5 3 6 - 2 2 - 8 7 1 2" -> "536-22-8712").
+    phone numbers and amounts have multi-digit groups and never match.
     """
+    return [edit for run in _SPACED_DIGITS.finditer(text) for edit in _close_gaps(run, _DIGIT_GAP)]
+
+
+def _close_gaps(run: re.Match[str], gap: re.Pattern[str]) -> list[Edit]:
+    """Edits that close the padding gaps of a spaced-out `run`.
+
+    The commonest gap is padding and goes; a different gap is the value's own grouping
+    and stays, trimmed: "5 3 6 - 2 2 - 8 7 1 2" is "536-22-8712", and
+    "U m b r e l l a  C o r p" is "Umbrella Corp".
+    """
+    gaps = list(gap.finditer(run.string, run.start(), run.end()))
+    padding = Counter(g.group() for g in gaps).most_common(1)[0][0]
     edits = []
-    for run in _SPACED_DIGITS.finditer(text):
-        gaps = list(_DIGIT_GAP.finditer(text, run.start(), run.end()))
-        padding = Counter(g.group() for g in gaps).most_common(1)[0][0]
-        for gap in gaps:
-            kept = "" if gap.group() == padding else gap.group().strip() or " "
-            if kept != gap.group():
-                edits.append(Edit(gap.start(), gap.end(), kept))
+    for g in gaps:
+        kept = "" if g.group() == padding else g.group().strip() or " "
+        if kept != g.group():
+            edits.append(Edit(g.start(), g.end(), kept))
     return edits
 
 
@@ -118,33 +127,28 @@ _SPACED_LETTERS = re.compile(rf"(?<!\w)[^\W\d_](?:(?:{_LETTER_GAP.pattern})[^\W\
 
 
 def join_spaced_letters(text: str) -> list[Edit]:
-    """Three or more single letters with gaps between them written as one word.
+    """Three or more single letters with gaps between them written as words.
 
     Words are not written one letter at a time; at worst an abbreviation ("U.S.A.")
     becomes "USA", which reads the same to every check.
     """
-    return [
-        Edit(gap.start(), gap.end(), "")
-        for run in _SPACED_LETTERS.finditer(text)
-        for gap in _LETTER_GAP.finditer(text, run.start(), run.end())
-    ]
+    return [edit for run in _SPACED_LETTERS.finditer(text) for edit in _close_gaps(run, _LETTER_GAP)]
 
 
 # --- spelled-out emails: "jane dot doe at example dot com", "jane[at]example.com" -----
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_+\-]{0,62}[A-Za-z0-9])?"
+# A label is atomic: what follows it (a dot, "at", a bracket) is never a label character,
+# so giving characters back could not help a match, and not trying keeps the scan linear.
+_LABEL = r"(?>[A-Za-z0-9][A-Za-z0-9_+\-]{0,63})"
 _SPELLED_DOT = re.compile(r"[ \t]{0,2}[(\[{<][ \t]?dot[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}dot[ \t]{1,2}", re.IGNORECASE)
-_DOT = rf"(?:{_SPELLED_DOT.pattern}|\.)"
-_MARKED_AT = r"[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}"
-_BARE_AT = r"[ \t]{1,2}at[ \t]{1,2}"
+_DOT = rf"(?:\.|{_SPELLED_DOT.pattern})"
+_AT = r"@|[ \t]{0,2}[(\[{<][ \t]?at[ \t]?[)\]}>][ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2}"
 _SPELLED_EMAIL = re.compile(
-    r"(?<![\w.@%+\-])(?:"
-    rf"(?P<dotted>{_LABEL}(?:{_DOT}{_LABEL}){{1,4}})(?P<bare>{_BARE_AT})"
-    rf"|(?P<local>{_LABEL}(?:{_DOT}{_LABEL}){{0,4}})(?P<marked>{_MARKED_AT}|@)"
-    rf")(?P<domain>{_LABEL}(?:{_DOT}{_LABEL}){{1,4}})(?![\w@]|\.\w)",
+    rf"(?<![\w.@%+\-])(?P<local>{_LABEL}(?:{_DOT}{_LABEL}){{0,4}})(?P<at>{_AT})"
+    rf"(?P<domain>{_LABEL}(?:{_DOT}{_LABEL}){{1,4}})(?![\w@]|\.\w)",
     re.IGNORECASE,
 )
-_SPELLED_HINT = re.compile(r"\bdot\b|[(\[{<][ \t]?at[ \t]?[)\]}>]", re.IGNORECASE)
+_MARKED_AT_HINT = re.compile(r"at[ \t]?[)\]}>]")  # starts with a literal: a fast scan
 
 
 def unspell_emails(text: str) -> list[Edit]:
@@ -155,7 +159,8 @@ def unspell_emails(text: str) -> list[Edit]:
     noon", "sign up at example.com" and "v2.0 at acme.io" stay as written. A marked
     "(at)"/"[at]" needs only a domain with a public suffix.
     """
-    if not _SPELLED_HINT.search(text):
+    lowered = text.lower()
+    if "dot" not in lowered and not _MARKED_AT_HINT.search(lowered):
         return []
     edits: list[Edit] = []
     position = 0
@@ -169,22 +174,23 @@ def unspell_emails(text: str) -> list[Edit]:
 
 
 def _is_spelled_email(m: re.Match[str]) -> bool:
-    local = m.group("dotted") or m.group("local")
+    local, at = m.group("local"), m.group("at")
+    bare = at.strip().lower() == "at"
+    if bare and "." not in local and not _SPELLED_DOT.search(local):
+        return False
+    spelled = bool(_SPELLED_DOT.search(m.group())) or (at != "@" and not bare)
     domain = _SPELLED_DOT.sub(".", m.group("domain"))
-    spelled = bool(_SPELLED_DOT.search(m.group())) or m.group("marked") not in (None, "@")
     return spelled and any(ch.isalpha() for ch in local) and has_public_suffix(domain)
 
 
 def _email_edits(m: re.Match[str]) -> list[Edit]:
-    at = "bare" if m.group("bare") else "marked"
     edits = [
         Edit(dot.start(), dot.end(), ".")
-        for group in ("dotted", "local", "domain")
-        if m.group(group)
+        for group in ("local", "domain")
         for dot in _SPELLED_DOT.finditer(m.string, m.start(group), m.end(group))
     ]
-    if m.group(at) != "@":
-        edits.append(Edit(m.start(at), m.end(at), "@"))
+    if m.group("at") != "@":
+        edits.append(Edit(m.start("at"), m.end("at"), "@"))
     return sorted(edits)
 
 

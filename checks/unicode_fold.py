@@ -49,9 +49,15 @@ def fold_text(text: str) -> list[Edit]:
         for start, end in _clusters(chunk):
             cluster = chunk[start:end]
             folded = fold_cluster(cluster)
-            if folded != cluster and (folded != "-" or _between_digits(text, m.start() + start, m.start() + end)):
+            if _is_dash(folded) and _between_digits(text, m.start() + start, m.start() + end):
+                folded = "-"
+            if folded != cluster:
                 edits.append(Edit(m.start() + start, m.start() + end, folded))
     return edits
+
+
+def _is_dash(text: str) -> bool:
+    return len(text) == 1 and (unicodedata.category(text) == "Pd" or text == "\u2212")  # MINUS SIGN is Sm
 
 
 def _between_digits(text: str, start: int, end: int) -> bool:
@@ -74,6 +80,11 @@ def fold_cluster(cluster: str) -> str:
     folded = "".join(_plain(ch) for ch in unicodedata.normalize("NFKC", visible))
     if folded[:1].isascii() and all(unicodedata.category(ch).startswith("M") for ch in folded[1:]):
         return folded[:1]
+    if len(visible) == 1 and not folded.isascii() and unicodedata.category(visible).startswith("L"):
+        # NFKC can turn a look-alike into a letter that looks like nothing Latin
+        # (GREEK LUNATE SIGMA "ϲ" becomes final sigma "ς"): the glyph as written counts.
+        as_written = _latin_lookalike(visible)
+        return as_written if as_written != visible else folded
     return folded
 
 
@@ -96,8 +107,6 @@ def _plain(ch: str) -> str:
     category = unicodedata.category(ch)
     if category == "Nd":
         return str(unicodedata.decimal(ch))
-    if category == "Pd" or ch == "\u2212":  # MINUS SIGN is a math symbol, written as a dash
-        return "-"
     if category == "Zs":
         return " "
     if category in ("Zl", "Zp"):
