@@ -1,16 +1,18 @@
 """Characters folded to the plain form a reader takes them for.
 
 Per character (with its combining marks): invisible characters go (zero-width spaces
-and joiners, soft hyphens, bidi controls, variation selectors, stray control codes),
+and joiners, soft hyphens, bidi controls, variation selectors, stray control codes);
 Unicode tag characters become the ASCII they encode (text hidden in them is checked,
-not dropped), lone surrogates become U+FFFD, NFKC compatibility folding applies
-(fullwidth "４１１１％" is "4111%"), every decimal digit becomes its ASCII digit, every
-space a space, a dash between two digits a hyphen-minus ("4111–1111"; elsewhere a dash
-is punctuation that the NER model reads as such), and a letter that looks like a Latin letter
-(Cyrillic "а", Greek "Ο", Cherokee "Ꮪ") becomes that letter, as Unicode's confusables
-data (through `confusable_homoglyphs`, which bundles it) says. Accented Latin letters
-stay as they are; only marks that decorate a plain ASCII letter and cannot combine
-with it ("G̲") go.
+not dropped); lone surrogates become U+FFFD; NFKC compatibility folding applies
+(fullwidth "４１１１％" is "4111%", "½" is "1/2"); every decimal digit becomes its ASCII
+digit (Arabic-Indic "٣٥٪" is "35%"); every space is a space; a dash between two digits
+is a hyphen-minus ("4111–1111"; elsewhere a dash stays punctuation, as the NER model
+reads it); and a letter that looks like a Latin letter (Cyrillic "а", Greek "Ο",
+Cherokee "Ꮪ") becomes that letter, as Unicode's confusables data says (through
+`confusable_homoglyphs`, which bundles it and never downloads at run time). That holds
+for whole words in another script too, so a name spelled entirely in look-alikes is
+caught. Accented Latin letters stay as they are; only marks that decorate a plain ASCII
+letter and cannot combine with it ("G̲") go.
 
 Only the non-ASCII parts of a text are looked at, and each distinct character cluster is
 folded once per process (an LRU cache), so ordinary text with a few curly quotes or
@@ -35,6 +37,9 @@ _KEPT_CONTROLS = frozenset("\t\n\v\f\r\x85")
 # Default-ignorable code points outside category Cf: the combining grapheme joiner,
 # Hangul fillers, Khmer inherent vowels, Mongolian variation selectors.
 _IGNORABLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0")
+# Signs that are an ASCII sign written another way; NFKC itself writes "½" as "1⁄2" with
+# a FRACTION SLASH, which number readers must see as "1/2".
+_SIGNS = {"\u2044": "/", "\u2215": "/", "\u066a": "%"}
 _TAGS = range(0xE0020, 0xE007F)
 _VARIATION_SELECTORS = (range(0xFE00, 0xFE10), range(0xE0100, 0xE01F0))
 
@@ -107,6 +112,8 @@ def _plain(ch: str) -> str:
     category = unicodedata.category(ch)
     if category == "Nd":
         return str(unicodedata.decimal(ch))
+    if ch in _SIGNS:
+        return _SIGNS[ch]
     if category == "Zs":
         return " "
     if category in ("Zl", "Zp"):

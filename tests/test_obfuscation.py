@@ -141,6 +141,14 @@ def test_support_reply_blocks_an_obfuscated_card(policies: dict[str, LoadedPolic
     assert [f.text for f in findings if f.rule == "CREDIT_CARD"] == [card]
 
 
+def test_bad_input_is_checked_and_masked_not_crashed(policies: dict[str, LoadedPolicy]) -> None:
+    text = "Lone \ud800 surrogate, \x00\x1b controls, card 4111.1111.1111.1111, jane dot doe at example dot com. " * 50
+    action, findings, released = run(policies["default"], text)
+    assert action == "fix"
+    assert {f.rule for f in findings} == {"CREDIT_CARD", "EMAIL_ADDRESS"}
+    assert "4111" not in released and "jane" not in released and released.count("\ud800") == 50
+
+
 # --- properties --------------------------------------------------------------------
 
 @st.composite
