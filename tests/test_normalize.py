@@ -166,7 +166,7 @@ def test_100_kb_of_obfuscated_text_is_normalised_quickly() -> None:
     assert view.text.count("jane.doe@example.com") == view.text.count("4111111111111111") == text.count(chunk)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.text(alphabet=st.characters(exclude_categories=()), max_size=60), st.data())
 def test_any_text_normalises_and_every_span_maps_inside_the_original(text: str, data: st.DataObject) -> None:
     view = normalize(text)

@@ -1,8 +1,9 @@
 """US Social Security numbers: 3-2-4 digits with any separators, or 9 solid digits near "SSN".
 
 Presidio's recognizer wants one separator used twice (dash, dot or space); someone
-hiding a number writes "536/22/8712" or "536.22-8712", so any of space, dash, dot and
-slash counts, mixed or not. A number the Social Security Administration never issues
+hiding a number writes "536/22/8712" or "536.22-8712", so a slash counts too, and mixed
+separators count where the words just before name the number a social security number
+(alone, "693-09.4444" is more likely something else, as presidio's own tests hold). A number the Social Security Administration never issues
 (area 000, 666 or 900-999, group 00, serial 0000, one digit repeated, the published
 sample numbers) is rejected, and so is a number that the words before it name as
 something else: an order, invoice, ticket, tracking or phone number.
@@ -29,6 +30,7 @@ OTHER_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _LOOKBACK = 40
+SSN_WORDS = re.compile(r"\b(?:social|security|ssns?|ssid)\b", re.IGNORECASE)
 # Published sample numbers (the Woolworth wallet card, the SSA's own examples).
 SAMPLE_NUMBERS = frozenset({"078051120", "123456789", "219099999"})
 
@@ -71,7 +73,13 @@ class UsSsnRecognizer(PatternRecognizer):
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        return [r for r in results if not OTHER_NUMBER.search(text[max(0, r.start - _LOOKBACK) : r.start])]
+        return [r for r in results if self._plausible(text[r.start : r.end], text[max(0, r.start - _LOOKBACK) : r.start])]
+
+    def _plausible(self, value: str, before: str) -> bool:
+        if OTHER_NUMBER.search(before):
+            return False
+        mixed = len({ch for ch in value if not ch.isdigit()}) > 1
+        return not mixed or bool(SSN_WORDS.search(before))
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Impossible numbers are dropped; a possible one keeps its pattern's score.
