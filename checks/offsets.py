@@ -28,8 +28,7 @@ class OffsetMap:
     at its edges.
     """
 
-    def __init__(self, edits: list[Edit], source_length: int, target_length: int) -> None:
-        self.source_length = source_length
+    def __init__(self, edits: list[Edit], target_length: int) -> None:
         self.target_length = target_length
         self._source_starts: list[int] = []
         self._source_ends: list[int] = []
@@ -81,4 +80,4 @@ def rewrite(text: str, edits: list[Edit]) -> tuple[str, OffsetMap]:
         position = edit.end
     parts.append(text[position:])
     result = "".join(parts)
-    return result, OffsetMap(edits, len(text), len(result))
+    return result, OffsetMap(edits, len(result))
