@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.predefined_recognizers import IbanRecognizer, UsSsnRecognizer
+from presidio_analyzer.predefined_recognizers import IbanRecognizer
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerSpan
@@ -24,6 +24,7 @@ from checks.recognizers.ip_address import IpAddressRecognizer
 from checks.recognizers.person import PersonRecognizer
 from checks.recognizers.phone import BROAD_REGIONS, PhoneNumberRecognizer
 from checks.recognizers.street_address import StreetAddressRecognizer
+from checks.recognizers.us_ssn import UsSsnRecognizer
 from checks.resources import Resources
 from checks.types import Action, CheckContext, Finding, Severity
 

@@ -1,13 +1,22 @@
-"""Payment card numbers, 13-19 digits, written solid or in groups with spaces or dashes,
-accepted only when the Luhn checksum holds."""
+"""Payment card numbers, 13-19 digits, accepted only when the Luhn checksum holds.
+
+Grouped numbers may use any of the separators people (or someone hiding a number) put
+between groups: spaces, dashes, dots, slashes, mixed ("4111.1111/1111 1111"). Digits
+spaced out one by one or split by invisible characters reach this recognizer already
+joined (`checks.normalize`). A Luhn-valid match scores 1.0 whichever pattern found it
+(presidio's rule for a validated result).
+"""
 
 from __future__ import annotations
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
-GROUPED = r"(?<![\d\-])(?:\d{4}[ \-]){3}\d{1,7}(?![\d\-])"
-AMEX = r"(?<![\d\-])3[47]\d{2}[ \-]\d{6}[ \-]\d{5}(?![\d\-])"
-SOLID = r"(?<![\d\-])\d{13,19}(?![\d\-])"
+_SEP = r"[ .\-/]"
+_BEFORE = r"(?<![\d\-./])"
+_AFTER = r"(?!\d|[\-./]\d)"
+GROUPED = rf"{_BEFORE}(?:\d{{4}}{_SEP}){{3}}\d{{1,7}}{_AFTER}"
+AMEX = rf"{_BEFORE}3[47]\d{{2}}{_SEP}\d{{6}}{_SEP}\d{{5}}{_AFTER}"
+SOLID = rf"{_BEFORE}\d{{13,19}}{_AFTER}"
 
 
 def luhn_valid(digits: str) -> bool:
@@ -29,7 +38,7 @@ class CreditCardRecognizer(PatternRecognizer):
         Pattern("amex", AMEX, 0.5),
         Pattern("solid", SOLID, 0.4),
     ]
-    CONTEXT = ["card", "credit", "visa", "mastercard", "amex", "paid", "payment", "cc"]
+    CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "paid", "payment", "cc"]
 
     def __init__(self) -> None:
         super().__init__(
@@ -41,4 +50,4 @@ class CreditCardRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         digits = "".join(ch for ch in pattern_text if ch.isdigit())
-        return 13 <= len(digits) <= 19 and luhn_valid(digits)
+        return 13 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1
