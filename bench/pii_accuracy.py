@@ -83,14 +83,15 @@ def stock_presidio() -> Guard:
 
 
 def loopguard_pii() -> Guard:
-    from checks.engine import apply_fixes
+    """The `pii` check as the proxy runs it: inside a check suite, on the normalised view."""
+    from checks.engine import CheckSuite, apply_fixes
     from checks.pii import PiiCheck, PiiConfig
     from checks.resources import Resources
     from checks.types import CheckContext
 
-    check = PiiCheck(PiiConfig(), Resources())
+    suite = CheckSuite([PiiCheck(PiiConfig(), Resources())])
     context = CheckContext()
-    return lambda text: apply_fixes(text, check.run(text, context))
+    return lambda text: apply_fixes(text, suite.run(text, context))
 
 
 def accuracy(guard: Guard, rows: list[dict]) -> tuple[Counter[str], Counter[str], int, int]:

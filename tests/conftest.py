@@ -41,6 +41,16 @@ reason_codes: [{code: ok, label: OK}]
 }
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the eval-set figures the tests measured (tests/eval_report.py)."""
+    from tests.eval_report import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("eval sets")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def resources() -> Resources:
     """One NLP/analyzer cache for every check test in the session."""

@@ -30,12 +30,13 @@ COMPARED = ["CREDIT_CARD", "EMAIL_ADDRESS", "IBAN_CODE", "IP_ADDRESS", "PERSON",
 # Where loopguard is below stock presidio today, and why. The comparison stays asserted as an
 # xfail(strict) so that fixing the recognizer turns it into an XPASS failure: then delete the line.
 # Only the comparison's AssertionError is expected; any other error (a broken harness) still fails.
-BELOW_STOCK = {
-    "CREDIT_CARD": "any Luhn-valid 13-19 digit run is taken as a card, without the issuer prefixes stock checks",
-    "PERSON": "lone first names ('my name is Dan') never reach NER, three-word names are cut to two, "
-              "and the honorific is kept in the span",
-    "PHONE_NUMBER": "national formats without a country code (UK, IL, JP, CN), a country code without '+' "
-                    "and '425 8829090' are missed",
+BELOW_STOCK: dict[str, str] = {}
+# Where loopguard disagrees with presidio on purpose: these addresses identify no host (loopback,
+# unspecified, multicast, a quad inside a longer dotted number), and the wild eval set, written for
+# this product, labels texts holding them clean. They are compared apart (see the test below).
+NOT_PERSONAL_DATA = {
+    "my ip: ::1", "connecting from ::1", "192.168.1.1.1", "localhost 127.0.0.1", "Default 0.0.0.0",
+    "Loopback ::1", "Multicast ff02::1", "0.0.0.0/0", "::1/128",
 }
 ENTITIES = [
     pytest.param(entity, marks=pytest.mark.xfail(
@@ -47,7 +48,14 @@ ENTITIES = [
 
 @pytest.fixture(scope="session")
 def cases() -> list[Case]:
-    return load_cases()
+    """Presidio's cases, less those where loopguard's definition of personal data differs."""
+    return [c for c in load_cases() if c.text not in NOT_PERSONAL_DATA]
+
+
+def test_addresses_that_identify_no_host_are_not_flagged(resources: Resources) -> None:
+    divergent = [c for c in load_cases() if c.text in NOT_PERSONAL_DATA]
+    assert len(divergent) == len(NOT_PERSONAL_DATA)
+    assert all(not o.found for o in run(divergent, loopguard_detector(resources)))
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,11 @@ _AFTER = r"(?!\d|[\-./]\d)"
 GROUPED = rf"{_BEFORE}(?:\d{{4}}{_SEP}){{3}}\d{{1,7}}{_AFTER}"
 AMEX = rf"{_BEFORE}3[47]\d{{2}}{_SEP}\d{{6}}{_SEP}\d{{5}}{_AFTER}"
 SOLID = rf"{_BEFORE}\d{{13,19}}{_AFTER}"
+DINERS = rf"{_BEFORE}3[0689]\d{{2}}{_SEP}\d{{6}}{_SEP}\d{{4}}{_AFTER}"
+# ISO/IEC 7812 major industry identifiers of payment cards: 2 and 5 Mastercard, 3 Amex, Diners and
+# JCB, 4 Visa, 6 Discover, UnionPay and Maestro; and 1 for 15-digit UATP airline cards. Other
+# first digits are fuel, phone or store cards.
+PAYMENT_CARD_FIRST_DIGITS = frozenset("23456")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -36,6 +41,7 @@ class CreditCardRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern("grouped", GROUPED, 0.5),
         Pattern("amex", AMEX, 0.5),
+        Pattern("diners", DINERS, 0.5),
         Pattern("solid", SOLID, 0.4),
     ]
     CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "paid", "payment", "cc"]
@@ -50,4 +56,5 @@ class CreditCardRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         digits = "".join(ch for ch in pattern_text if ch.isdigit())
-        return 13 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1
+        issued = digits[0] in PAYMENT_CARD_FIRST_DIGITS or (digits[0] == "1" and len(digits) == 15)
+        return 13 <= len(digits) <= 19 and issued and luhn_valid(digits) and len(set(digits)) > 1

@@ -2,17 +2,24 @@
 
 Loopback ("127.0.0.1", "::1"), unspecified ("0.0.0.0", "::") and multicast addresses are
 the same on every machine, so they are configuration, not personal data. A dotted quad
-inside a longer dotted number ("1.3.6.1.2.1.1.3.0", an SNMP OID) is no address either.
+inside a longer dotted number ("1.3.6.1.2.1.1.3.0", an SNMP OID), or one that a version word
+introduces ("firmware 10.4.2.118", "upgrade to 4.2.1.3"), is no address either.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
-from presidio_analyzer import Pattern
+import regex
+from presidio_analyzer import Pattern, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import IpRecognizer
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)"
+VERSION_BEFORE = regex.compile(
+    r"\b(?i:version|ver|v|firmware|fw|build|release|rel|upgrade(?:d)? to|downgrade(?:d)? to|update(?:d)? to|image"
+    r"|patch|agent|package|pkg|driver|bios|kernel|sdk|api)\b[\s:=]*v?$"
+)
 IPV4 = rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:[0-2]?\d|3[0-2]))?(?![\w]|\.\d)"
 
 
@@ -24,6 +31,11 @@ class IpAddressRecognizer(IpRecognizer):
 
     def __init__(self) -> None:
         super().__init__(patterns=self.PATTERNS, name="IpAddressRecognizer")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if not VERSION_BEFORE.search(text[max(0, r.start - 30) : r.start])]
 
     def invalidate_result(self, pattern_text: str) -> bool:
         try:

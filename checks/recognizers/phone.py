@@ -44,7 +44,7 @@ CANDIDATE = regex.compile(
 NANP_SHAPE = regex.compile(r"^(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}")
 NOT_A_PHONE = regex.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,3}(?:\.\d{1,3}){3}|\d{1,4}\.\d{1,3}\.\d{1,3}"
-    r"|\d{3}-\d{2}-\d{4})$"  # dates, IPs, versions, the US SSN shape
+    r"|\d{3}([ .\-/])\d{2}\1\d{4})$"  # dates, IPs, versions, the US SSN shape
 )
 # Digits that continue a code ("1Z 999 AA1 01 2345 6784", "DK26 0474 3957 5513 13") are part of it.
 CODE_BEFORE = regex.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,}[ \t]$")

@@ -71,10 +71,10 @@ PREFIX_TYPES = (
 COMPOUND_ENDINGS = (
     "straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|steig|pfad|markt|chaussee|straat|gracht|laan"
     "|plein|kade|singel|dijk|steeg|gatan|vägen|väg|gränd|torget|gade|vej|plads|veien|gate|gata|tie|katu|kuja"
-    "|polku|utca|körút|út|tér|ulice|třída|náměstí|cesta|ulica|caddesi|sokak|sokağı|bulvarı|prospekt|ulitsa|pereulok"
+    "|polku|utca|körút|út|tér|ulice|třída|náměstí|cesta|ulica|caddesi|sokak|sokağ[ıi]|bulvar[ıi]|prospekt|ulitsa|pereulok"
 )
 _COMPOUND = rf"\p{{Lu}}{_L}*(?:{COMPOUND_ENDINGS})"
-_SEPARATE_ENDING = r"(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|gate|gata|út|utca|Caddesi|Sokak|Bulvarı|Prospekt|Ulitsa)"
+_SEPARATE_ENDING = r"(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|gate|gata|út|utca|Caddesi|Sokak|Bulvar[ıi]|Prospekt|Ulitsa)"
 # The house number after the street; a postal code followed by a town is not one ("rue de Rivoli, 75004 Paris").
 _NUMBER_AFTER = rf"(?:,?[ ](?:No[.:]?[ ]?)?{_HOUSE}(?!\d)(?:[ ][A-Z](?:[ ]\d{{1,4}})?\b)?(?!(?<=\d{{4}})[ ]\p{{Lu}}\p{{Ll}}))"
 _POSTAL_TOWN = r"(?=,?[ ]+(?:[A-Z]{1,2}-?)?(?:\d{4,5}|\d{3}[ ]\d{2}|\d{2}-\d{3})[ ]+\p{Lu}|,[ ]+(?:Praha|Phường|Quận|District)\b)"
