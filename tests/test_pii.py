@@ -1,9 +1,6 @@
-"""PII check tables: (text, expected entity spans) per recognizer, and the eval-set targets."""
+"""PII check tables: (text, expected entity spans) per recognizer."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 
@@ -11,7 +8,6 @@ from checks.engine import apply_fixes
 from checks.pii import PiiCheck, PiiConfig
 from checks.resources import Resources
 from checks.types import CheckContext
-
 
 
 @pytest.fixture(scope="module")
