@@ -24,6 +24,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from checks.names import vocabulary as v
 
 STRONG, MEDIUM, WEAK = 0.55, 0.3, 0.1
+# Capitalised words after a name that do not make it part of a longer proper name ("Sato Sales Director").
+NOT_A_LONGER_NAME = v.CALENDAR_WORDS | v.ROLES | v.HONORIFIC_SUFFIXES
 NOT_NOUNS = frozenset(STOP_WORDS) | v.words("morning|afternoon|evening|weekend|asap|tonight|later|soon|too|also|again|said")
 _I = regex.IGNORECASE
 
@@ -85,14 +87,12 @@ NEGATIVE_CUES: list[tuple[str, float, regex.Pattern[str], bool]] = [
     ("quantity", -0.5, regex.compile(r"^\s*\(\s*\d+\s*(?:x|×|pcs|pack|units?|kg|g|ml|l|%|\))"), False),
     ("product", -0.5, regex.compile(rf"^\s+(?:{v.capitalised_alternation(v.PRODUCT_WORDS)})(?!\p{{L}})"), False),
     ("business context", -0.4, regex.compile(rf"^\s+(?i:{v.alternation(v.BUSINESS_NOUNS)})\b"), False),
-    ("part of a longer name", -0.4, regex.compile(
-        rf"^[ ](?!(?i:{v.alternation(v.CALENDAR_WORDS, v.ROLES, v.HONORIFIC_SUFFIXES)})\b)\p{{Lu}}\p{{Ll}}{{2,}}\b"), False),
     ("address or handle", -1.0, regex.compile(r"^(?:@|\.\w|/)"), False),
-    # "Ralph Lauren vouchers", "Jenkins job": a name right before a lower-case noun is a brand used as a
-    # modifier. Closed-class words, verbs and time words after a name are not nouns.
+    # "Ralph Lauren vouchers", "Kafka internals": a name right before a plural noun is a brand used as
+    # a modifier. Closed-class words and verbs after a name are not nouns.
     ("modifies a noun", -0.3, regex.compile(
         rf"^[ ](?!(?:{v.alternation(NOT_NOUNS, v.PERSON_VERBS, v.SHARED_VERBS, v.CALENDAR_WORDS)})\b)"
-        r"[a-z]{3,}(?<!ed)(?<!ing)\b(?![\-'’])"), False),
+        r"[a-z]{2,}[^s\W]s\b(?![\-'’])"), False),
 ]
 # Negative cues that are about companies and products, not places: weaker on listed names
 # ("the Adjei file" may still be a person's).

@@ -44,6 +44,7 @@ RARE_WORD_ZIPF = 3.0
 OTHER_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl", "tr", "pl", "sv", "id")
 FOREIGN_WORD_ZIPF = 4.0
 POPULAR_GIVEN_RANK_FOR_FOREIGN = 300
+FOREIGN_WORD_ZIPF_FOR_NAMES = 4.5  # a listed name must be a very common foreign word to read as a word
 ARABIC_ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ath"})
 # A name this popular reads as a name unless it is a very common word ("Grace", "Brown").
 POPULAR_RANK = 100
@@ -116,7 +117,7 @@ class NameLexicon:
         self._places: frozenset[str] | None = None
         # Word look-ups repeat across texts (wordfreq is ~20 µs a call): keep the answers.
         self._zipf: dict[str, float] = {}
-        self._foreign: dict[str, bool] = {}
+        self._foreign: dict[str, float] = {}
         self._nameness: dict[str, Nameness] = {}
         self.ranks: dict[str, Ranks] = {}
         with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -144,13 +145,17 @@ class NameLexicon:
             _bounded(self._zipf)[folded] = float(zipf_frequency(folded, "en"))
         return self._zipf[folded]
 
-    def is_foreign_word(self, word: str) -> bool:
-        """A common word of another language business text is written in ("Betrag", "Equipo")."""
+    def foreign_zipf(self, word: str) -> float:
+        """How common the word is in the most likely other language business text is written in."""
         folded = fold(word)
         if folded not in self._foreign:
-            _bounded(self._foreign)[folded] = any(
-                zipf_frequency(folded, lang, wordlist="small") >= FOREIGN_WORD_ZIPF for lang in OTHER_LANGUAGES)
+            _bounded(self._foreign)[folded] = max(
+                zipf_frequency(folded, lang, wordlist="small") for lang in OTHER_LANGUAGES)
         return self._foreign[folded]
+
+    def is_foreign_word(self, word: str, threshold: float = 4.0) -> bool:
+        """A common word of another language business text is written in ("Betrag", "Equipo")."""
+        return self.foreign_zipf(word) >= threshold
 
     def is_common_word(self, word: str) -> bool:
         """An ordinary English word, whether or not it is also a name."""
@@ -184,7 +189,7 @@ class NameLexicon:
             return Nameness.WORD
         if rank is None:
             return Nameness.WORD if common else Nameness.UNKNOWN
-        if rank > POPULAR_GIVEN_RANK_FOR_FOREIGN and self.is_foreign_word(word):
+        if rank > POPULAR_GIVEN_RANK_FOR_FOREIGN and self.is_foreign_word(word, FOREIGN_WORD_ZIPF_FOR_NAMES):
             return Nameness.WORD  # "Cliente", "Atención": listed (names data is noisy) but words
         if rank <= POPULAR_RANK and zipf < VERY_COMMON_WORD_ZIPF:
             return Nameness.NAME  # "Marcus", "Sophie": popular names that are also somewhat common words

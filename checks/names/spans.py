@@ -54,6 +54,7 @@ PARTICLE_WORD = regex.compile(PARTICLE)
 HONORIFIC_BEFORE = regex.compile(rf"(?i:{v.alternation(v.HONORIFICS)})\.?[ ]+$")
 POPULAR_GIVEN_NAME = 300
 RARE_ZIPF = 2.0
+INSIDE_NAME_RANK = 1000
 POPULAR_RANK = 50
 CONTEXT_CHARS = 60  # how far before a word its cues are looked for
 EVERYDAY_ZIPF = 5.0  # after a form label, only a name that is not a very common word is promoted
@@ -90,6 +91,8 @@ def find_name_spans(text: str, lexicon: NameLexicon) -> list[NameSpan]:
         words = [_word(m, run.start(), lexicon) for m in WORD.finditer(run.group())]
         words = [_where_a_name_is_expected(text, w, lexicon) for w in words]
         words = [_after_particle(w, words[i - 1] if i else None) for i, w in enumerate(words)]
+        for i, w in enumerate(words):
+            words[i] = _inside_a_name(w, words[:i], lexicon)
         spans.extend(_split_at_words(words))
     return spans
 
@@ -133,6 +136,22 @@ def _after_particle(word: NameWord, previous: NameWord | None) -> NameWord:
     """After "van", "de la", "dos", a word is a surname even if it is a street type ("van Dijk")."""
     if word.kind is Nameness.WORD and previous is not None and previous.kind is None and PARTICLE_WORD.fullmatch(previous.text):
         return NameWord(word.text, word.start, word.end, Nameness.AMBIGUOUS)
+    return word
+
+
+def _inside_a_name(word: NameWord, before: list[NameWord], lexicon: NameLexicon) -> NameWord:
+    """A capitalised everyday word that follows name words and is itself a listed name is part of
+    the name ("Martin Luther King", "Nguyen Van An"), not the word it spells: a word rarer than
+    "day" or "home" after one name word, any such word after two ("Victoria Day" stays a holiday)."""
+    if word.kind is not Nameness.WORD or not before or before[-1].kind in (None, Nameness.WORD):
+        return word
+    folded = word.text.casefold()
+    if folded in NON_NAME_WORDS or folded in v.CALENDAR_WORDS or folded in v.ORG_WORDS:
+        return word
+    best = lexicon.name_ranks(word.text).best
+    names_before = len([w for w in before if w.kind not in (None, Nameness.WORD)])
+    if best is not None and best <= INSIDE_NAME_RANK and (lexicon.zipf(word.text) < EVERYDAY_ZIPF or names_before >= 2):
+        return NameWord(word.text, word.start, word.end, Nameness.AMBIGUOUS, word.rare, word.popular)
     return word
 
 
