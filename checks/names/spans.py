@@ -55,6 +55,9 @@ HONORIFIC_BEFORE = regex.compile(rf"(?i:{v.alternation(v.HONORIFICS)})\.?[ ]+$")
 POPULAR_GIVEN_NAME = 300
 RARE_ZIPF = 2.0
 INSIDE_NAME_RANK = 1000
+POPULAR_RANK_AT_SENTENCE_START = 100
+SENTENCE_START_WORD_ZIPF = 4.5  # "Ask", "Please", "Call"; not "Curtis"
+SENTENCE_START = regex.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\s*[-•*]\s*)$")
 POPULAR_RANK = 50
 CONTEXT_CHARS = 60  # how far before a word its cues are looked for
 EVERYDAY_ZIPF = 5.0  # after a form label, only a name that is not a very common word is promoted
@@ -93,6 +96,8 @@ def find_name_spans(text: str, lexicon: NameLexicon) -> list[NameSpan]:
         words = [_after_particle(w, words[i - 1] if i else None) for i, w in enumerate(words)]
         for i, w in enumerate(words):
             words[i] = _inside_a_name(w, words[:i], lexicon)
+        if words and _opens_a_sentence(text, words[0].start):
+            words[0] = _sentence_initial(words[0], lexicon)
         spans.extend(_split_at_words(words))
     return spans
 
@@ -153,6 +158,21 @@ def _inside_a_name(word: NameWord, before: list[NameWord], lexicon: NameLexicon)
     if best is not None and best <= INSIDE_NAME_RANK and (lexicon.zipf(word.text) < EVERYDAY_ZIPF or names_before >= 2):
         return NameWord(word.text, word.start, word.end, Nameness.AMBIGUOUS, word.rare, word.popular)
     return word
+
+
+def _opens_a_sentence(text: str, start: int) -> bool:
+    return bool(SENTENCE_START.search(text[max(0, start - 4) : start]))
+
+
+def _sentence_initial(word: NameWord, lexicon: NameLexicon) -> NameWord:
+    """"Ask Jennifer Cherry": a capitalised everyday word opening a sentence is that word, unless it is
+    a popular given name ("Grace Hopper said")."""
+    if word.kind is not Nameness.AMBIGUOUS or lexicon.zipf(word.text) < SENTENCE_START_WORD_ZIPF:
+        return word
+    given = lexicon.name_ranks(word.text).given
+    if given is not None and given <= POPULAR_RANK_AT_SENTENCE_START:
+        return word
+    return NameWord(word.text, word.start, word.end, Nameness.WORD, word.rare, word.popular)
 
 
 def _after_closing_line(text: str, line_start: int) -> bool:

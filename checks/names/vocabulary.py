@@ -124,6 +124,7 @@ PRODUCT_WORDS = words(
     "|standard|starter|essentials|bundle|analytics|platform|connect|sync|flow|works|desk|pay|ai|assist|pilot"
     "|guard|server|online|mobile|express|core|teams|engine|kit|box|pad|book|watch|phone|sense|vision|link"
     "|beta|alpha|lab|labs|stack|base|point|net|soft|tech|data|forms|mail|chat|docs|sheets|reports|dashboard"
+    "|home|store|shop|outlet|market|direct|connect|logistics|systems|digital|group"
 )
 # Words that make the capitalised words around them an organisation, a building or an event.
 ORG_WORDS = words(
@@ -135,6 +136,7 @@ ORG_WORDS = words(
     "|cafe|café|restaurant|bakery|brewery|club|center|centre|hall|building|tower|mall|market|station|airport"
     "|bridge|stadium|arena|museum|library|church|cathedral|day|week|award|awards|prize|cup|festival"
     "|conference|summit|expo|act|gardens|garden|park|room|controls|brothers|bros|sons|& co|foundation"
+    "|national|international|regional|municipal|memorial|county|state|federal|royal|central"
 )
 # Organisation words that come first in other languages: "Hotel Laguna", "Loja Aurora", "Grupo Ipê".
 ORG_PREFIXES = words(
