@@ -16,6 +16,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerSpan
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from checks.context import FastLemmaContextAwareEnhancer
 from checks.names.lexicon import NameLexicon
 from checks.nlp import LeanSpacyNlpEngine
 from checks.recognizers.credit_card import CreditCardRecognizer
@@ -79,7 +80,8 @@ class PiiEngines:
             CreditCardRecognizer(), StreetAddressRecognizer(), UsSsnRecognizer(), IbanRecognizer(), IpAddressRecognizer(),
         ):
             registry.add_recognizer(recognizer)
-        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=self.nlp, supported_languages=["en"])
+        self.analyzer = AnalyzerEngine(registry=registry, nlp_engine=self.nlp, supported_languages=["en"],
+                                       context_aware_enhancer=FastLemmaContextAwareEnhancer())
         self.anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
 
     def analyze(self, text: str, entities: list[str], threshold: float, allow_list: list[str]) -> list[RecognizerResult]:

@@ -21,6 +21,7 @@ messages for the names in their greetings and sign-offs ("hi rui, ... thx, bea")
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -376,13 +377,22 @@ def _other_mentions(text: str, scored: list[Scored], lexicon: NameLexicon) -> li
     """Once "Pieter van der Meer" is a name, a later "Pieter" is the same person; so is a
     lower-case "pieter" where the name is no English word (unlike "Will" and "will")."""
     names = {w for s in scored if s.score >= MARKS_OTHER_MENTIONS for w in s.words if len(w) >= 3}
-    taken = _taken(scored)
+    if not names:
+        return []
+    alternation = "|".join(regex.escape(w) for w in sorted(names, key=len, reverse=True))
+    pattern = regex.compile(rf"(?<![\p{{L}}\p{{N}}@._\-])(?i:{alternation})(?![\p{{L}}\p{{N}}@]|\.\w)")
+    taken = sorted(_taken(scored))
+    starts = [a for a, _ in taken]
     found = []
-    for word in names:
-        pattern = rf"(?<![\p{{L}}\p{{N}}@._\-])(?i:{regex.escape(word)})(?![\p{{L}}\p{{N}}@]|\.\w)"
-        for m in regex.finditer(pattern, text):
-            lower_ok = m.group().islower() and lexicon.zipf(word) < 3.5
-            if _free(m.start(), taken) and (m.group()[0].isupper() or lower_ok):
-                found.append(Scored(m.start(), m.end(), 0.6, ["another mention of a name"], (word,)))
-                taken.append((m.start(), m.end()))
+    for m in pattern.finditer(text):
+        word = m.group()
+        lower_ok = word.islower() and lexicon.zipf(word) < 3.5
+        if (word[0].isupper() or lower_ok) and not _inside(m.start(), taken, starts):
+            found.append(Scored(m.start(), m.end(), 0.6, ["another mention of a name"], (word,)))
     return found
+
+
+def _inside(position: int, taken: list[tuple[int, int]], starts: list[int]) -> bool:
+    """Whether `position` falls in one of the sorted, non-nested `taken` intervals."""
+    i = bisect.bisect_right(starts, position) - 1
+    return i >= 0 and taken[i][0] <= position < taken[i][1]
