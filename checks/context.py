@@ -13,7 +13,7 @@ import bisect
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 
-class FastLemmaContextAwareEnhancer(LemmaContextAwareEnhancer):  # type: ignore[misc]
+class FastLemmaContextAwareEnhancer(LemmaContextAwareEnhancer):
     """Presidio's enhancer; the token that holds a match is found by bisection."""
 
     @staticmethod
