@@ -7,15 +7,21 @@ configuration behind the eval README's 0.793 recall and 4/20 false flags.
 Recall counts a value caught when it no longer appears in the guarded output; a clean
 text is falsely flagged when its output differs from it (the eval README's definitions).
 
-    python bench/pii_accuracy.py [--eval PATH] [--repeat N]
+    python bench/pii_accuracy.py [--eval PATH] [--repeat N] [--baseline GIT_REF]
+
+`--baseline f1e259e` adds loopguard as it was at that commit, run in the same go from a temporary
+git worktree in a subprocess (refs from before issue 7 need the `faker` package installed).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -128,15 +134,60 @@ def kilobyte_texts(rows: list[dict], count: int = 10) -> list[str]:
     return [joined[i * step : i * step + 1024] for i in range(count)]
 
 
+BASELINE_SCRIPT = """
+import json, statistics, sys, time
+from checks.engine import apply_fixes
+from checks.pii import PiiCheck, PiiConfig
+from checks.resources import Resources
+from checks.types import CheckContext
+job = json.load(sys.stdin)
+check, context = PiiCheck(PiiConfig(), Resources()), CheckContext()
+guard = lambda text: apply_fixes(text, check.run(text, context))
+outputs = {text: guard(text) for text in job["texts"]}
+def ms(texts):
+    samples = []
+    for _ in range(job["repeat"]):
+        started = time.perf_counter()
+        for text in texts:
+            guard(text)
+        samples.append((time.perf_counter() - started) * 1000 / len(texts))
+    return statistics.median(samples)
+json.dump({"outputs": outputs, "ms": [ms(job["texts"]), ms(job["kb"])]}, sys.stdout)
+"""
+
+
+def baseline_run(ref: str, texts: list[str], kb_texts: list[str], repeat: int) -> tuple[Guard, list[float]]:
+    """loopguard's PII check at git `ref`, run from a temporary worktree: its outputs and timings."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = str(Path(tmp) / "baseline")
+        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", tree, ref], cwd=ROOT, check=True)
+        try:
+            job = json.dumps({"texts": texts, "kb": kb_texts, "repeat": repeat})
+            env = {**os.environ, "PYTHONPATH": tree}
+            done = subprocess.run([sys.executable, "-c", BASELINE_SCRIPT], input=job, text=True, cwd=tree, env=env,
+                                  capture_output=True, check=False)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", tree], cwd=ROOT, check=False)
+    if done.returncode != 0:
+        sys.exit(f"baseline {ref} failed:\n{done.stderr[-2000:]}")
+    result = json.loads(done.stdout)
+    outputs: dict[str, str] = result["outputs"]
+    return outputs.__getitem__, result["ms"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", metavar="GIT_REF", help="also run loopguard as of this commit")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.eval.read_text().splitlines() if line.strip()]
-    guards = {"stock presidio": stock_presidio(), "loopguard": loopguard_pii()}
     short_texts = [r["text"] for r in rows]
     kb_texts = kilobyte_texts(rows)
+    guards = {"stock presidio": stock_presidio(), "loopguard": loopguard_pii()}
+    baseline_ms: list[float] = []
+    if args.baseline:
+        guards[f"at {args.baseline[:10]}"], baseline_ms = baseline_run(args.baseline, short_texts, kb_texts, args.repeat)
 
     print(f"PII benchmark on {args.eval.name}: {len(rows)} texts, {sum(len(r['pii']) for r in rows)} PII values\n")
     results = {name: accuracy(g, rows) for name, g in guards.items()}
@@ -152,11 +203,16 @@ def main() -> None:
     print(f"{'false flags':<16}" + "".join(f"{f'{r[2]}/{r[3]}':>16}" for r in results.values()))
 
     timing = {name: (ms_per_call(g, short_texts, args.repeat), ms_per_call(g, kb_texts, args.repeat))
-              for name, g in guards.items()}
-    print(f"\n{'ms per text':<16}" + "".join(f"{n:>16}" for n in guards) + f"{'ratio':>10}")
+              for name, g in guards.items() if name in ("stock presidio", "loopguard")}
+    if baseline_ms:
+        timing[f"at {args.baseline[:10]}"] = (baseline_ms[0], baseline_ms[1])
+    print(f"\n{'ms per text':<16}" + "".join(f"{n:>16}" for n in timing) + "".join(
+        f"{'/' + n.split()[0]:>12}" for n in timing if n != "loopguard"))
     for i, label in enumerate(["short (~120 B)", "1 KB"]):
-        stock, ours = timing["stock presidio"][i], timing["loopguard"][i]
-        print(f"{label:<16}{stock:>16.2f}{ours:>16.2f}{ours / stock:>10.2f}")
+        ours = timing["loopguard"][i]
+        ratios = "".join(f"{ours / t[i]:>12.2f}" for n, t in timing.items() if n != "loopguard")
+        print(f"{label:<16}" + "".join(f"{t[i]:>16.2f}" for t in timing.values()) + ratios)
+    print("(ratio columns: loopguard's time divided by the column's; the baseline runs in its own process)")
 
 
 if __name__ == "__main__":
