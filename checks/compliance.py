@@ -1,37 +1,57 @@
-"""The `compliance` check: numbers in context and rules on request metadata.
+"""The `compliance` check: numbers read for what they mean, and rules on request metadata.
 
-- Number rules: a percentage or money amount within a few words of a keyword
-  ("30% off", "a discount of thirty percent", "refund of $900") compared with limits:
-  above `hold_above` holds, above `block_above` blocks.
-- Metadata rules: a request field compared with a value (`deal_value` >= 100000) flags
-  the whole output.
+- Number rules name the meaning they limit (`discount`, `refund`, ...; see meanings.yaml)
+  and a unit. Every percentage, fraction, decimal share and money amount of the output is
+  read for its meaning from its sentence's structure (`checks.reading`); one with no cue of
+  its own takes it from a label before a colon, its table column's header, its list's
+  heading or the sentence before (`checks.layout`). A value above `hold_above` holds,
+  above `block_above` blocks. "List prices rise 30%" is a price increase, not a discount;
+  "you'd pay 70% of list" is a 30% discount; "I can't do 35%" offers nothing.
+- A JSON object or array (tool-call arguments) is read field by field (`checks.arguments`):
+  a numeric field whose key names a meaning ("discount_percent", "refund_amount") is that
+  meaning; one too deeply nested to read holds.
+- Metadata rules: a request field compared with a value (`deal_value` >= 100000) flags the
+  whole output. Values are coerced by `checks.types.coerce_number`; one that cannot be read
+  is treated as missing and noted as a low-severity finding (`unreadable_metadata`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from spacy.tokens import Doc
 
+from checks import arguments
+from checks.layout import Segment, segments
+from checks.meanings import Lexicon, Meaning
 from checks.quantities import Quantity, Unit, find_quantities
+from checks.reading import Reading, anchor, is_generic_bound, is_negated, measured_noun, read
 from checks.resources import Resources
-from checks.text import stem, tokenize
-from checks.types import COMPARISONS, Action, CheckContext, Comparison, Finding, Severity
+from checks.syntax import Syntax
+from checks.types import Action, CheckContext, CheckError, Comparison, Finding, Severity, compare
 
-# A sentence ends at . ! ? followed by a space or the end, not inside "1.2k" or "v4.2".
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+[.!?]*")
+# "another 10 points", "a further 5%": the value adds to the one stated before it.
+_ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\s+(?:\S+\s+)?$", re.IGNORECASE)
+_FROM_TO = re.compile(r"^\s*to\s*$", re.IGNORECASE)
+_PERCENT_WORDS = frozenset({"percent", "pct", "percentage", "perc"})
+_RATIO_WORDS = frozenset({"rate", "ratio", "fraction", "share"})
+_MONEY_WORDS = frozenset({"amount", "price", "cost", "total", "value", "fee", "sum", "usd", "eur", "gbp", "subtotal", "cents"})
+_BASE_WORDS = frozenset({"subtotal", "total", "list", "gross", "base", "msrp"})
+_BARE_KEYS = _PERCENT_WORDS | _RATIO_WORDS | {"amount", "value", "number", "percentage"}
 
 
 class NumberRule(BaseModel):
-    """A quantity near one of `near` (within `window` words, same sentence) above a limit."""
+    """A quantity of `unit` that means `meaning`, above a limit."""
 
     model_config = ConfigDict(extra="forbid")
 
     rule: str
+    meaning: str
     unit: Unit = "percent"
-    near: list[str] = Field(min_length=1)
-    window: int = Field(6, ge=1)
+    cues: list[str] = Field(default_factory=list, description="extra words that mean this on their own")
     hold_above: float | None = None
     block_above: float | None = None
 
@@ -60,6 +80,18 @@ class ComplianceConfig(BaseModel):
 
     numbers: list[NumberRule] = Field(default_factory=list)
     metadata: list[MetadataRule] = Field(default_factory=list)
+    meanings: dict[str, Meaning] = Field(default_factory=dict, description="meanings added to the shipped lexicon")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A quantity of the output read for its meaning; `start`/`end` index the checked text."""
+
+    value: float
+    unit: Unit
+    meaning: str
+    start: int | None
+    end: int | None
 
 
 class ComplianceCheck:
@@ -68,51 +100,195 @@ class ComplianceCheck:
 
     def __init__(self, config: ComplianceConfig, resources: Resources) -> None:
         self.config = config
-        self.keywords = [{stem(w) for w in rule.near} for rule in config.numbers]
+        cues = {rule.meaning: rule.cues for rule in config.numbers if rule.cues}
+        self.lexicon = resources.get("compliance.lexicon", Lexicon.shipped).extended(config.meanings, {})
+        unknown = sorted({r.meaning for r in config.numbers} - set(self.lexicon.meanings))
+        if unknown:
+            raise CheckError(f"compliance.numbers: unknown meaning {', '.join(unknown)} (known: {', '.join(self.lexicon.meanings)})")
+        self.lexicon = self.lexicon.extended({}, cues)
+        self.syntax = Syntax.shared(resources) if config.numbers else None
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
-        findings = [f for rule, keys in zip(self.config.numbers, self.keywords, strict=True) for f in self._numbers(text, rule, keys)]
+        findings: list[Finding] = []
+        if self.config.numbers:
+            try:
+                figures = self.figures(text)
+            except arguments.TooDeep:
+                findings.append(Finding(
+                    check=self.name, rule="unreadable_arguments", severity="high", action="hold",
+                    message="structured output nested too deeply to check",
+                ))
+                figures = []
+            findings += [f for figure in figures for rule in self.config.numbers if (f := self._limit(rule, figure, text))]
         findings += [f for rule in self.config.metadata if (f := self._metadata(rule, context.metadata))]
         return findings
 
-    def _numbers(self, text: str, rule: NumberRule, keywords: set[str]) -> list[Finding]:
-        findings = []
-        for sentence in _SENTENCE.finditer(text):
-            tokens = tokenize(sentence.group())
-            keyword_positions = [i for i, t in enumerate(tokens) if t.stem in keywords]
-            for q in find_quantities(sentence.group(), rule.unit):
-                index = next((i for i, t in enumerate(tokens) if t.end > q.start), len(tokens))
-                if any(abs(i - index) <= rule.window for i in keyword_positions):
-                    finding = self._limit_finding(rule, q, sentence.start(), text)
-                    if finding:
-                        findings.append(finding)
-        return findings
+    def figures(self, text: str) -> list[Figure]:
+        """Every quantity of `text` with the meaning its context gives it."""
+        data = arguments.load(text)
+        if data is not None:
+            return self._structure(text, data)
+        return self._prose(text)
 
-    def _limit_finding(self, rule: NumberRule, q: Quantity, offset: int, text: str) -> Finding | None:
+    # -- prose ---------------------------------------------------------------------------
+
+    def _prose(self, text: str, default: str | None = None) -> list[Figure]:
+        quantities = find_quantities(text)
+        if not quantities:
+            return []
+        assert self.syntax is not None
+        figures: list[Figure] = []
+        for segment in segments(text):
+            inside = [q for q in quantities if segment.start <= q.start and q.end <= segment.end]
+            if not inside:
+                continue
+            doc = self.syntax.parse(text[segment.start : segment.end])
+            readings: list[Reading | None] = []
+            for q in inside:
+                reading = self._read(text, segment, doc, q, figures, default)
+                readings.append(reading)
+                if reading:
+                    figures.append(Figure(reading.value, q.unit, reading.meaning, q.start, q.end))
+            figures += self._money_changes(text, segment, inside, readings)
+        return figures
+
+    def _read(self, text: str, segment: Segment, doc: Doc, q: Quantity, before: list[Figure],
+              default: str | None) -> Reading | None:
+        start, end = q.start - segment.start, q.end - segment.start
+        root = anchor(doc, start, end)
+        if root is None or is_negated(root) or is_generic_bound(root):
+            return None
+        reading = read(doc, start, end, q.value, self.lexicon, q.ratio)
+        if reading is not None:
+            return reading
+        earlier = next((f for f in reversed(before) if f.unit == q.unit), None)
+        if earlier and _ADDITIVE.search(text[segment.start : q.start]):
+            return Reading(earlier.meaning, earlier.value + q.value, "another")
+        if q.ratio and any(ch.isdigit() for ch in text[q.start : q.end]):
+            return None  # a bare decimal ("0.3") needs a cue of its own
+        if measured_noun(doc, start, end):
+            return None
+        meaning = self._context_meaning(text, segment, q) or default
+        if meaning is None:
+            return None
+        signed = self.lexicon.meanings[meaning].when_signed.get("+" if q.sign > 0 else "-") if q.sign else None
+        return Reading(signed or meaning, q.value, "context")
+
+    def _context_meaning(self, text: str, segment: Segment, q: Quantity) -> str | None:
+        """The meaning of a label before the value, the column header, the heading, the sentence before."""
+        for span in (segment.label(text, q.start), segment.header, segment.heading, segment.previous):
+            if span is None:
+                continue
+            meaning = self.lexicon.word_meaning(self._lemmas(text[span[0] : span[1]]))
+            if meaning:
+                return meaning
+        return None
+
+    def _lemmas(self, text: str) -> list[str]:
+        assert self.syntax is not None
+        return [t.lemma_.lower() for t in self.syntax.parse(text) if t.is_alpha] if text.strip() else []
+
+    def _money_changes(self, text: str, segment: Segment, quantities: list[Quantity],
+                       readings: list[Reading | None]) -> list[Figure]:
+        """"The price drops from £50 to £35": a change between two amounts, as a percentage."""
+        out = []
+        for i in range(len(quantities) - 1):
+            a, b, reading = quantities[i], quantities[i + 1], readings[i]
+            if a.unit != "money" or b.unit != "money" or reading is None or a.value <= 0:
+                continue
+            if not _FROM_TO.match(text[a.end : b.start]) or not text[segment.start : a.start].rstrip().lower().endswith("from"):
+                continue
+            change = 100.0 * (a.value - b.value) / a.value
+            meaning = reading.meaning
+            if meaning in ("discount", "price_increase"):
+                meaning = "discount" if change > 0 else "price_increase"
+            out.append(Figure(abs(change), "percent", meaning, a.start, b.end))
+        return out
+
+    # -- structure -----------------------------------------------------------------------
+
+    def _structure(self, raw: str, data: Any) -> list[Figure]:
+        figures: list[Figure] = []
+        cursor = 0
+        for field in arguments.fields(data):
+            words = self._key_lemmas(field.key)
+            if isinstance(field.value, str):
+                offset = raw.find(field.value)
+                meaning = self.lexicon.word_meaning(words, use_context=False)
+                for f in self._prose(field.value, default=meaning):
+                    shift = offset if offset >= 0 else None
+                    figures.append(Figure(f.value, f.unit, f.meaning, _shift(f.start, shift), _shift(f.end, shift)))
+                continue
+            if isinstance(field.value, bool) or not isinstance(field.value, int | float):
+                continue
+            figure = self._numeric_field(field, words)
+            if figure is None:
+                continue
+            span = arguments.locate(raw, field.key, field.value, cursor) or arguments.locate(raw, field.key, field.value, 0)
+            if span:
+                cursor = span[1]
+            figures.append(Figure(figure[0], figure[1], figure[2], *(span or (None, None))))
+        return figures
+
+    def _key_lemmas(self, key: str) -> list[str]:
+        words = arguments.key_words(key)
+        return self._lemmas(" ".join(words)) if words else []
+
+    def _numeric_field(self, field: arguments.Field, words: list[str]) -> tuple[float, Unit, str] | None:
+        value = float(field.value)
+        meaning = self.lexicon.word_meaning(words, use_context=False)
+        if meaning is None and set(words) <= _BARE_KEYS:
+            around = [w for k in (*field.path, *field.siblings) if k != field.key for w in self._key_lemmas(str(k))]
+            around += [w for v in field.siblings.values() if isinstance(v, str) and len(v) < 40 for w in self._lemmas(v)]
+            meaning = self.lexicon.word_meaning(around)
+        if meaning is None:
+            return None
+        present = set(words)
+        if present & _MONEY_WORDS and not present & (_PERCENT_WORDS | _RATIO_WORDS):
+            base = next((float(v) for k, v in field.siblings.items() if k != field.key and isinstance(v, int | float)
+                         and not isinstance(v, bool) and set(arguments.key_words(k)) & _BASE_WORDS and v > 0), None)
+            if base is not None:
+                return 100.0 * value / base, "percent", meaning
+            return value, "money", meaning
+        if 0 < value < 1 and not present & _PERCENT_WORDS:
+            value *= 100.0  # a fraction: {"discount": 0.35} is 35%
+        return value, "percent", meaning
+
+    # -- limits and metadata -------------------------------------------------------------
+
+    def _limit(self, rule: NumberRule, figure: Figure, text: str) -> Finding | None:
+        if figure.meaning != rule.meaning or figure.unit != rule.unit:
+            return None
         action: Action
         severity: Severity
-        if rule.block_above is not None and q.value > rule.block_above:
+        if rule.block_above is not None and figure.value > rule.block_above + 1e-9:
             action, severity, limit = "block", "critical", rule.block_above
-        elif rule.hold_above is not None and q.value > rule.hold_above:
+        elif rule.hold_above is not None and figure.value > rule.hold_above + 1e-9:
             action, severity, limit = "hold", "high", rule.hold_above
         else:
             return None
-        start, end = offset + q.start, offset + q.end
+        quoted = text[figure.start : figure.end] if figure.start is not None and figure.end is not None else None
         return Finding(
-            check=self.name, rule=rule.rule, severity=severity, action=action, start=start, end=end,
-            text=text[start:end], message=f"{q.value:g} {rule.unit} is above the limit of {limit:g}",
+            check=self.name, rule=rule.rule, severity=severity, action=action, start=figure.start, end=figure.end,
+            text=quoted, message=f"a {rule.meaning.replace('_', ' ')} of {figure.value:g} {rule.unit} is above the limit of {limit:g}",
         )
 
     def _metadata(self, rule: MetadataRule, metadata: dict[str, Any]) -> Finding | None:
-        if rule.field not in metadata:
+        if metadata.get(rule.field) is None:
             return None
-        try:
-            hit = COMPARISONS[rule.op](metadata[rule.field], rule.value)
-        except TypeError:
-            return None  # unknown or mistyped metadata is stored, never an error
+        hit = compare(rule.op, metadata[rule.field], rule.value)
+        if hit is None:
+            return Finding(
+                check=self.name, rule="unreadable_metadata", severity="low", action="allow",
+                message=f"metadata {rule.field} could not be read as {type(rule.value).__name__}; treated as missing",
+            )
         if not hit:
             return None
         return Finding(
             check=self.name, rule=rule.rule, severity=rule.severity, action=rule.action,
-            message=f"metadata {rule.field}={metadata[rule.field]!r} is {rule.op} {rule.value!r}",
+            message=f"metadata {rule.field} is {rule.op} {rule.value!r}",
         )
+
+
+def _shift(position: int | None, offset: int | None) -> int | None:
+    return None if position is None or offset is None else position + offset

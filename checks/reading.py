@@ -1,0 +1,186 @@
+"""Reading what a quantity means from the structure of its sentence.
+
+A quantity's meaning comes from the cue word closest to it in the dependency tree, not in
+the word sequence: "list prices rise 30%" attaches 30% to "rise" (whose subject is a
+price: a price increase), "35% of our customers use the 10% discount" attaches 35% to "of
+customers" (a share) and 10% to "discount". Distances do not cross into another clause
+(a conjunct, an adverbial or complement clause), so "a 20% VAT applies, and we'll take 15%
+off" reads 20% as tax and 15% as a discount. Which words are cues is data (`Lexicon`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from checks.meanings import ANY, Lexicon, Sense
+
+MAX_DISTANCE = 3
+# Edges into another clause: a cue there speaks about something else.
+CLAUSE_EDGES = frozenset({"conj", "parataxis", "advcl", "ccomp", "csubj", "csubjpass", "list", "dep"})
+# Dependents that say what a cue is about (its subject, object, the noun it modifies...).
+ARGUMENT_EDGES = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "dative", "poss", "compound", "amod", "npadvmod", "agent", "obj"})
+MODIFIER_EDGES = frozenset({"prt", "acomp", "attr", "advmod", "xcomp", "amod", "compound", "npadvmod", "prep", "nummod", "quantmod", "dobj", "pobj"})
+# "Discounts above 20% need approval": a bound on a generic plural is a rule, not an offer.
+BOUND_PREPOSITIONS = frozenset({"above", "over", "beyond", "exceeding", "past"})
+NEGATIONS = frozenset({"not", "n't", "never", "no"})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a quantity means: the meaning, the value it has in that meaning, and the cue word."""
+
+    meaning: str
+    value: float
+    cue: str
+
+
+def anchor(doc: Doc | Span, start: int, end: int) -> Token | None:
+    """The token that heads the quantity written at chars [start, end) of `doc`."""
+    inside = [t for t in doc if t.idx < end and t.idx + len(t.text) > start]
+    if not inside:
+        return None
+    return next((t for t in inside if not (start <= t.head.idx < end) or t.head is t), inside[-1])
+
+
+def distances(root: Token, inside: set[int]) -> dict[int, tuple[int, Token]]:
+    """Tree distance from `root` to every token of its clause within MAX_DISTANCE."""
+    seen: dict[int, tuple[int, Token]] = {root.i: (0, root)}
+    queue = deque([root])
+    following = max(inside) + 1 if inside else root.i + 1
+    if following < len(root.doc) and following not in inside:
+        seen[following] = (1, root.doc[following])  # "30% off", "20% VAT": the word written right after
+        queue.append(root.doc[following])
+    while queue:
+        token = queue.popleft()
+        d = seen[token.i][0]
+        if d >= MAX_DISTANCE:
+            continue
+        steps = [c for c in token.children if c.dep_ not in CLAUSE_EDGES]
+        if token.dep_ not in CLAUSE_EDGES and token.head is not token:
+            steps.append(token.head)
+        for nxt in steps:
+            if nxt.i not in seen:
+                cost = 0 if nxt.i in inside else 1
+                seen[nxt.i] = (d + cost, nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _words(token: Token) -> set[str]:
+    return {token.lemma_.lower(), token.lower_}
+
+
+def arguments(cue: Token) -> set[str]:
+    """Words the cue is about: its dependents, their compounds, objects of its prepositions, and
+    for a modifier ("up" in "prices go up", "lower" in "the rate is lower") its head's arguments."""
+    out: set[str] = set()
+    heads = [cue]
+    if cue.dep_ in MODIFIER_EDGES and cue.head is not cue:
+        heads.append(cue.head)
+        if cue.head.dep_ in ("xcomp", "acomp", "prep") and cue.head.head is not cue.head:
+            heads.append(cue.head.head)
+    for head in heads:
+        for child in head.children:
+            if child.dep_ in ARGUMENT_EDGES or child.dep_ == "prep" or child.dep_ == "prt":
+                out |= _words(child)
+                out |= {w for g in child.children if g.dep_ in ("compound", "amod", "poss", "pobj") for w in _words(g)}
+        if head is not cue:
+            out |= _words(head)
+    return out
+
+
+def _partitive(token: Token) -> Token | None:
+    """The noun in "<quantity> of <noun>", if the quantity has one."""
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            return next((g for g in child.children if g.dep_ == "pobj"), None)
+    return None
+
+
+def _sense_matches(sense: Sense, cue: Token, distance: int) -> bool:
+    if not sense.cues or distance > sense.within or not (_words(cue) & set(sense.cues)):
+        return False
+    about = arguments(cue)
+    return (not sense.with_ or bool(about & set(sense.with_))) and not about & set(sense.not_with)
+
+
+def _of_matches(sense: Sense, noun: Token | None) -> bool:
+    if noun is None or not sense.of:
+        return False
+    words = _words(noun) | {w for c in noun.children if c.dep_ == "compound" for w in _words(c)}
+    return (ANY in sense.of and noun.pos_ in ("NOUN", "PROPN", "PRON")) or bool(words & set(sense.of))
+
+
+def is_negated(token: Token) -> bool:
+    """Whether the clause that states the quantity is negated ("I can't do 35%")."""
+    node = token
+    for _ in range(6):
+        if any(c.dep_ == "neg" for c in node.children):
+            return True
+        if node.dep_ in CLAUSE_EDGES or node.head is node or node.pos_ in ("VERB", "AUX"):
+            return False
+        node = node.head
+    return False
+
+
+def is_generic_bound(token: Token) -> bool:
+    """"Discounts above 20%", "refunds over $500": the quantity bounds a bare plural, so it
+    states a rule about a class of things rather than offering one."""
+    if token.dep_ == "pobj" and token.head.lower_ in BOUND_PREPOSITIONS:
+        noun = token.head.head
+    elif any(c.dep_ == "quantmod" and c.lower_ in BOUND_PREPOSITIONS for c in token.children):
+        noun = token.head
+    else:
+        return False
+    return noun.tag_ in ("NNS", "NNPS") and not any(c.dep_ in ("det", "poss", "nummod") for c in noun.children)
+
+
+def read(doc: Doc | Span, start: int, end: int, value: float, lexicon: Lexicon, ratio: bool = False) -> Reading | None:
+    """The meaning of the quantity at chars [start, end) of the parsed `doc`, or None.
+
+    `ratio`: the quantity is a bare fraction or decimal (senses marked `ratio` apply only to those)."""
+    root = anchor(doc, start, end)
+    if root is None:
+        return None
+    inside = {t.i for t in doc if t.idx < end and t.idx + len(t.text) > start}
+    reach = distances(root, inside)
+    noun = _partitive(root)
+    best: tuple[float, int, int, str, Sense, str] | None = None
+    for rank, (name, meaning) in enumerate(lexicon.meanings.items()):
+        for order, sense in enumerate(meaning.senses):
+            if sense.ratio and not ratio:
+                continue
+            if _of_matches(sense, noun):
+                candidate = (1.5, rank, order, name, sense, noun.text if noun is not None else "")
+                best = min(best, candidate, key=_key) if best else candidate
+            for i, (d, token) in reach.items():
+                if i in inside or not _sense_matches(sense, token, d):
+                    continue
+                candidate = (float(d), rank, order, name, sense, token.text)
+                best = min(best, candidate, key=_key) if best else candidate
+    if best is None:
+        return None
+    _, _, _, name, sense, cue = best
+    return Reading(name, 100.0 - value if sense.complement else value, cue)
+
+
+def _key(candidate: tuple[float, int, int, str, Sense, str]) -> tuple[float, int, int]:
+    return candidate[0], candidate[1], candidate[2]
+
+
+def measured_noun(doc: Doc | Span, start: int, end: int) -> bool:
+    """Whether the quantity measures a named thing ("NPS is 72%", "72% satisfaction"); such a
+    quantity does not take its meaning from the sentence before."""
+    root = anchor(doc, start, end)
+    if root is None:
+        return False
+    if root.dep_ in ("compound", "amod", "nummod") and root.head.pos_ in ("NOUN", "PROPN"):
+        # "we hit 72% adoption"; but a subject compound is often a question misparsed
+        # ("Would 35% work for you?" tags "work" as a noun), so it does not count.
+        return root.head.dep_ not in ("nsubj", "nsubjpass")
+    if root.dep_ in ("attr", "acomp"):
+        return any(c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN") for c in root.head.children)
+    return False
