@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 SHARED_SET = next((p / "shared" / "eval" / "sales_dev.jsonl" for p in ROOT.parents
                    if (p / "shared" / "eval" / "sales_dev.jsonl").exists()), ROOT.parent / "shared" / "eval" / "sales_dev.jsonl")
 OWN_SET = ROOT / "tests" / "data" / "sales_email_dev.jsonl"
+EXTRA_SET = ROOT / "tests" / "data" / "sales_email_extra.jsonl"  # written by the compliance engineer
 POLICY = "sales-email"
 
 
@@ -97,7 +98,7 @@ def evaluate(path: Path, loaded: Any = None) -> Report:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", type=Path, default=[SHARED_SET, OWN_SET])
+    parser.add_argument("paths", nargs="*", type=Path, default=[SHARED_SET, OWN_SET, EXTRA_SET])
     args = parser.parse_args()
     from checks.registry import discover
     from checks.resources import Resources

@@ -38,7 +38,7 @@ _ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\s+(?:\S+\s+)?$",
 _FROM_TO = re.compile(r"^\s*to\s*$", re.IGNORECASE)
 _PERCENT_WORDS = frozenset({"percent", "pct", "percentage", "perc"})
 _RATIO_WORDS = frozenset({"rate", "ratio", "fraction", "share"})
-_MONEY_WORDS = frozenset({"amount", "price", "cost", "total", "value", "fee", "sum", "usd", "eur", "gbp", "subtotal", "cents"})
+_MONEY_WORDS = frozenset({"amount", "price", "cost", "total", "fee", "sum", "usd", "eur", "gbp", "subtotal", "cents"})
 _BASE_WORDS = frozenset({"subtotal", "total", "list", "gross", "base", "msrp"})
 _BARE_KEYS = _PERCENT_WORDS | _RATIO_WORDS | {"amount", "value", "number", "percentage"}
 
@@ -237,13 +237,15 @@ class ComplianceCheck:
     def _numeric_field(self, field: arguments.Field, words: list[str]) -> tuple[float, Unit, str] | None:
         value = float(field.value)
         meaning = self.lexicon.word_meaning(words, use_context=False)
-        if meaning is None and set(words) <= _BARE_KEYS:
+        present = set(words)
+        if meaning is None and present <= _BARE_KEYS:
+            # {"discount": {"type": "percent", "value": 45}}: the keys above and beside say what it is.
             around = [w for k in (*field.path, *field.siblings) if k != field.key for w in self._key_lemmas(str(k))]
             around += [w for v in field.siblings.values() if isinstance(v, str) and len(v) < 40 for w in self._lemmas(v)]
             meaning = self.lexicon.word_meaning(around)
+            present |= set(around) & (_PERCENT_WORDS | _MONEY_WORDS)
         if meaning is None:
             return None
-        present = set(words)
         if present & _MONEY_WORDS and not present & (_PERCENT_WORDS | _RATIO_WORDS):
             base = next((float(v) for k, v in field.siblings.items() if k != field.key and isinstance(v, int | float)
                          and not isinstance(v, bool) and set(arguments.key_words(k)) & _BASE_WORDS and v > 0), None)

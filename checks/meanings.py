@@ -60,7 +60,7 @@ class Lexicon:
     @classmethod
     def shipped(cls) -> Lexicon:
         raw = yaml.safe_load(importlib_resources.files("checks").joinpath("meanings.yaml").read_text(encoding="utf-8"))
-        return cls({name: Meaning.model_validate(spec) for name, spec in raw.items()})
+        return cls({name: Meaning.model_validate(spec) for name, spec in raw.items() if not name.startswith("_")})
 
     def extended(self, meanings: dict[str, Meaning], cues: dict[str, list[str]]) -> Lexicon:
         """This lexicon with `meanings` added or replaced and extra unconditional `cues` per meaning."""

@@ -110,6 +110,8 @@ def _sense_matches(sense: Sense, cue: Token, distance: int) -> bool:
 def _of_matches(sense: Sense, noun: Token | None) -> bool:
     if noun is None or not sense.of:
         return False
+    if sense.complement and noun.tag_ in ("NNS", "NNPS"):
+        return False  # "70% of seats" counts seats; "70% of list" is a price
     words = _words(noun) | {w for c in noun.children if c.dep_ == "compound" for w in _words(c)}
     return (ANY in sense.of and noun.pos_ in ("NOUN", "PROPN", "PRON")) or bool(words & set(sense.of))
 

@@ -26,8 +26,10 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 _NUMERIC_STRING = re.compile(
     r"^\s*(?P<sign>[-+−]?)\s*(?:[$€£¥₹]|[A-Z]{3}\s)?\s*"
     r"(?P<num>\d{1,3}(?:[,_' \u202f\u00a0]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)"
-    r"\s*(?:\s[A-Z]{3})?\s*$"
+    r"\s*(?P<mult>[kKmM]|bn|BN)?\s*(?:\s[A-Z]{3})?\s*$"
 )
+
+_SCALES = {"": 1.0, "k": 1e3, "m": 1e6, "bn": 1e9}
 
 
 def coerce_number(value: Any) -> float | None:
@@ -36,8 +38,8 @@ def coerce_number(value: Any) -> float | None:
     The one rule for numbers that arrive in request metadata (compliance metadata rules,
     triage tier conditions, a review item's deal value): an int or float is itself; a
     string is read when it is a plain number, possibly signed, with thousands separators,
-    decimals, an exponent or a currency sign or code ("150000", "150,000", "1.5e5",
-    "$250,000", "250000 EUR"). Anything else (booleans, None, "lots", "TBD", lists,
+    decimals, an exponent, a k/m/bn multiplier or a currency sign or code ("150000",
+    "150,000", "1.5e5", "120k", "$250,000", "250000 EUR"). Anything else (booleans, None, "lots", "TBD", lists,
     objects, NaN, infinities) is unreadable: callers treat the field as missing and say so.
     """
     if isinstance(value, bool):
@@ -46,7 +48,8 @@ def coerce_number(value: Any) -> float | None:
         number = float(value)
     elif isinstance(value, str) and (match := _NUMERIC_STRING.match(value)):
         digits = re.sub(r"[,_' \u202f\u00a0]", "", match.group("num"))
-        number = float(digits) * (-1.0 if match.group("sign") in ("-", "−") else 1.0)
+        scale = _SCALES[(match.group("mult") or "").lower()]
+        number = float(digits) * scale * (-1.0 if match.group("sign") in ("-", "−") else 1.0)
     else:
         return None
     return number if math.isfinite(number) else None

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bench.sales_accuracy import OWN_SET, POLICY, SHARED_SET, evaluate
+from bench.sales_accuracy import EXTRA_SET, OWN_SET, POLICY, SHARED_SET, evaluate
 from checks.registry import discover
 from checks.resources import Resources
 from proxy.policy import LoadedPolicy, load_policy, shipped_policies_dir
@@ -43,7 +43,7 @@ def figures(request: pytest.FixtureRequest) -> _Figures:
     return plugin
 
 
-@pytest.mark.parametrize("path", [SHARED_SET, OWN_SET], ids=["shared-sales_dev", "own-sales_email_dev"])
+@pytest.mark.parametrize("path", [SHARED_SET, OWN_SET, EXTRA_SET], ids=["shared-sales_dev", "sales_email_dev", "sales_email_extra"])
 def test_sales_email_accuracy_on_the_dev_sets(path: Path, loaded: LoadedPolicy, figures: _Figures) -> None:
     if not path.exists():
         pytest.skip(f"{path} is not beside the repo")
