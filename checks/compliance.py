@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -36,6 +36,9 @@ from checks.types import Action, CheckContext, CheckError, Comparison, Finding, 
 # "another 10 points", "a further 5%": the value adds to the one stated before it.
 _ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\s+(?:\S+\s+)?$", re.IGNORECASE)
 _FROM_TO = re.compile(r"^\s*to\s*$", re.IGNORECASE)
+MAX_FIGURES = 500  # more in one output (a data dump) is held for a person rather than read
+WINDOW = 1_000  # longest piece of a run-on segment parsed at once (below Syntax's MAX_CHARS)
+_WORDS = re.compile(r"[^\W\d_]+")
 _PERCENT_WORDS = frozenset({"percent", "pct", "percentage", "perc"})
 _RATIO_WORDS = frozenset({"rate", "ratio", "fraction", "share"})
 _MONEY_WORDS = frozenset({"amount", "price", "cost", "total", "fee", "sum", "usd", "eur", "gbp", "subtotal", "cents"})
@@ -83,6 +86,10 @@ class ComplianceConfig(BaseModel):
     meanings: dict[str, Meaning] = Field(default_factory=dict, description="meanings added to the shipped lexicon")
 
 
+class TooManyFigures(Exception):
+    """An output with more figures than the check reads; it holds instead."""
+
+
 @dataclass(frozen=True)
 class Figure:
     """A quantity of the output read for its meaning; `start`/`end` index the checked text."""
@@ -119,6 +126,12 @@ class ComplianceCheck:
                     message="structured output nested too deeply to check",
                 ))
                 figures = []
+            except TooManyFigures:
+                findings.append(Finding(
+                    check=self.name, rule="too_many_figures", severity="high", action="hold",
+                    message=f"more than {MAX_FIGURES} figures in one output; not read one by one",
+                ))
+                figures = []
             findings += [f for figure in figures for rule in self.config.numbers if (f := self._limit(rule, figure, text))]
         findings += [f for rule in self.config.metadata if (f := self._metadata(rule, context.metadata))]
         return findings
@@ -136,13 +149,15 @@ class ComplianceCheck:
         quantities = find_quantities(text)
         if not quantities:
             return []
+        if len(quantities) > MAX_FIGURES:
+            raise TooManyFigures(f"{len(quantities)} figures in one text")
         assert self.syntax is not None
         figures: list[Figure] = []
-        for segment in segments(text):
-            inside = [q for q in quantities if segment.start <= q.start and q.end <= segment.end]
-            if not inside:
-                continue
-            doc = self.syntax.parse(text[segment.start : segment.end])
+        holding = [(w, [q for q in quantities if w.start <= q.start and q.end <= w.end])
+                   for s in segments(text) for w in _windows(s, quantities)]
+        holding = [(s, inside) for s, inside in holding if inside]
+        docs = self.syntax.parse_all([text[s.start : s.end] for s, _ in holding])
+        for (segment, inside), doc in zip(holding, docs, strict=True):
             readings: list[Reading | None] = []
             for q in inside:
                 reading = self._read(text, segment, doc, q, figures, default)
@@ -179,14 +194,11 @@ class ComplianceCheck:
         for span in (segment.label(text, q.start), segment.header, segment.heading, segment.previous):
             if span is None:
                 continue
-            meaning = self.lexicon.word_meaning(self._lemmas(text[span[0] : span[1]]))
+            meaning = self.lexicon.word_meaning(_words_of(text[span[0] : span[1]]))
             if meaning:
                 return meaning
         return None
 
-    def _lemmas(self, text: str) -> list[str]:
-        assert self.syntax is not None
-        return [t.lemma_.lower() for t in self.syntax.parse(text) if t.is_alpha] if text.strip() else []
 
     def _money_changes(self, text: str, segment: Segment, quantities: list[Quantity],
                        readings: list[Reading | None]) -> list[Figure]:
@@ -211,7 +223,7 @@ class ComplianceCheck:
         figures: list[Figure] = []
         cursor = 0
         for field in arguments.fields(data):
-            words = self._key_lemmas(field.key)
+            words = arguments.key_words(field.key)
             if isinstance(field.value, str):
                 offset = raw.find(field.value)
                 meaning = self.lexicon.word_meaning(words, use_context=False)
@@ -230,9 +242,6 @@ class ComplianceCheck:
             figures.append(Figure(figure[0], figure[1], figure[2], *(span or (None, None))))
         return figures
 
-    def _key_lemmas(self, key: str) -> list[str]:
-        words = arguments.key_words(key)
-        return self._lemmas(" ".join(words)) if words else []
 
     def _numeric_field(self, field: arguments.Field, words: list[str]) -> tuple[float, Unit, str] | None:
         value = float(field.value)
@@ -240,8 +249,8 @@ class ComplianceCheck:
         present = set(words)
         if meaning is None and present <= _BARE_KEYS:
             # {"discount": {"type": "percent", "value": 45}}: the keys above and beside say what it is.
-            around = [w for k in (*field.path, *field.siblings) if k != field.key for w in self._key_lemmas(str(k))]
-            around += [w for v in field.siblings.values() if isinstance(v, str) and len(v) < 40 for w in self._lemmas(v)]
+            around = [w for k in (*field.path, *field.siblings) if k != field.key for w in arguments.key_words(str(k))]
+            around += [w for v in field.siblings.values() if isinstance(v, str) and len(v) < 40 for w in _words_of(v)]
             meaning = self.lexicon.word_meaning(around)
             present |= set(around) & (_PERCENT_WORDS | _MONEY_WORDS)
         if meaning is None:
@@ -290,6 +299,25 @@ class ComplianceCheck:
             check=self.name, rule=rule.rule, severity=rule.severity, action=rule.action,
             message=f"metadata {rule.field} is {rule.op} {rule.value!r}",
         )
+
+
+def _windows(segment: Segment, quantities: list[Quantity]) -> list[Segment]:
+    """A run-on segment (a long line without sentence ends) in pieces of at most WINDOW chars,
+    cut between quantities, so every quantity is parsed and no parse is huge."""
+    if segment.end - segment.start <= WINDOW:
+        return [segment]
+    pieces, start = [], segment.start
+    for q in quantities:
+        if segment.start <= q.start < segment.end and q.end - start > WINDOW and q.start > start:
+            pieces.append(replace(segment, start=start, end=q.start))
+            start = q.start
+    pieces.append(replace(segment, start=start))
+    return pieces
+
+
+def _words_of(text: str) -> list[str]:
+    """The words of a label, header or nearby sentence (the lexicon compares them by stem)."""
+    return [w.lower() for w in _WORDS.findall(text)]
 
 
 def _shift(position: int | None, offset: int | None) -> int | None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from checks.text import Stemmer
 
 ANY = "*"
 
@@ -36,12 +38,6 @@ class Sense(BaseModel):
             raise ValueError("a sense needs cues, of, or both")
         return self
 
-    def applies_to_words(self, words: set[str]) -> bool:
-        """Whether a cue of this sense, found among `words` (a header, a label, a key), means it."""
-        if self.of or self.complement:
-            return False
-        return (not self.with_ or bool(words & set(self.with_))) and not words & set(self.not_with)
-
 
 class Meaning(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -52,10 +48,27 @@ class Meaning(BaseModel):
 
 
 @dataclass(frozen=True)
-class Lexicon:
-    """Meanings in priority order (earlier wins a tie), with lookups built once."""
+class _WordSense:
+    """A sense as read from bare words (a label, a header, a key), by Snowball stem."""
 
-    meanings: dict[str, Meaning]
+    meaning: str
+    cues: frozenset[str]
+    with_: frozenset[str]
+    not_with: frozenset[str]
+
+
+class Lexicon:
+    """Meanings in priority order (earlier wins a tie), with word lookups built once."""
+
+    def __init__(self, meanings: dict[str, Meaning]) -> None:
+        self.meanings = meanings
+        self._stemmer = Stemmer()
+        stems = self._stems
+        self._word_senses = [
+            _WordSense(name, stems(s.cues), stems(s.with_), stems(s.not_with))
+            for name, m in meanings.items() for s in m.senses if not s.of and not s.complement
+        ]
+        self._context = [(name, stems(m.context)) for name, m in meanings.items()]
 
     @classmethod
     def shipped(cls) -> Lexicon:
@@ -71,22 +84,23 @@ class Lexicon:
                 merged[name] = meaning.model_copy(update={"senses": [*meaning.senses, Sense(cues=words)]})
         return Lexicon(merged)
 
+    def _stems(self, words: list[str]) -> frozenset[str]:
+        return frozenset(self._stemmer.stem(w) for w in words)
+
     def word_meaning(self, words: list[str], use_context: bool = True) -> str | None:
-        """The meaning a label, header or key names: the last word that is a cue (its `with`
-        met and its `not_with` absent among `words`) wins, else with `use_context` the last
-        context word. "price increase percent" is a price increase; "discount" a discount."""
-        present = set(words)
-        for word in reversed(words):
-            for name, meaning in self.meanings.items():
-                if any(word in s.cues and s.applies_to_words(present) for s in meaning.senses):
-                    return name
+        """The meaning bare words name (a label, a header, a key, the sentence before): the last
+        word that is a cue (its `with` met, its `not_with` absent among `words`) wins, else with
+        `use_context` the last context word. Words compare by stem ("Discounts" is "discount").
+        "price increase percent" is a price increase; "discount" a discount."""
+        stems = [self._stemmer.stem(w) for w in words]
+        present = frozenset(stems)
+        for stem in reversed(stems):
+            for sense in self._word_senses:
+                if stem in sense.cues and (not sense.with_ or sense.with_ & present) and not sense.not_with & present:
+                    return sense.meaning
         if use_context:
-            for word in reversed(words):
-                found = next((name for name, m in self.meanings.items() if word in m.context), None)
+            for stem in reversed(stems):
+                found = next((name for name, context in self._context if stem in context), None)
                 if found:
                     return found
         return None
-
-
-def parse_meanings(raw: dict[str, Any]) -> dict[str, Meaning]:
-    return {name: Meaning.model_validate(spec) for name, spec in raw.items()}

@@ -46,7 +46,8 @@ def _not_only(token: Token) -> bool:
 
 def is_negated(doc: Doc, start: int, end: int) -> bool:
     """Whether the phrase written at chars [start, end) of the parsed `doc` is negated."""
-    phrase = {t.i for t in doc if t.idx < end and t.idx + len(t.text) > start}
+    span = doc.char_span(start, end, alignment_mode="expand")
+    phrase = {t.i for t in span} if span is not None else set()
     if not phrase:
         return False
     node = next((doc[i] for i in sorted(phrase) if doc[i].head.i not in phrase or doc[i].head.i == i), doc[min(phrase)])

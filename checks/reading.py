@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from checks.meanings import ANY, Lexicon, Sense
 
@@ -37,9 +37,15 @@ class Reading:
     cue: str
 
 
-def anchor(doc: Doc | Span, start: int, end: int) -> Token | None:
+def tokens_at(doc: Doc, start: int, end: int) -> list[Token]:
+    """The tokens that overlap chars [start, end) of `doc`."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return list(span) if span is not None else []
+
+
+def anchor(doc: Doc, start: int, end: int) -> Token | None:
     """The token that heads the quantity written at chars [start, end) of `doc`."""
-    inside = [t for t in doc if t.idx < end and t.idx + len(t.text) > start]
+    inside = tokens_at(doc, start, end)
     if not inside:
         return None
     return next((t for t in inside if not (start <= t.head.idx < end) or t.head is t), inside[-1])
@@ -140,14 +146,14 @@ def is_generic_bound(token: Token) -> bool:
     return noun.tag_ in ("NNS", "NNPS") and not any(c.dep_ in ("det", "poss", "nummod") for c in noun.children)
 
 
-def read(doc: Doc | Span, start: int, end: int, value: float, lexicon: Lexicon, ratio: bool = False) -> Reading | None:
+def read(doc: Doc, start: int, end: int, value: float, lexicon: Lexicon, ratio: bool = False) -> Reading | None:
     """The meaning of the quantity at chars [start, end) of the parsed `doc`, or None.
 
     `ratio`: the quantity is a bare fraction or decimal (senses marked `ratio` apply only to those)."""
     root = anchor(doc, start, end)
     if root is None:
         return None
-    inside = {t.i for t in doc if t.idx < end and t.idx + len(t.text) > start}
+    inside = {t.i for t in tokens_at(doc, start, end)}
     reach = distances(root, inside)
     noun = _partitive(root)
     best: tuple[float, int, int, str, Sense, str] | None = None
@@ -173,7 +179,7 @@ def _key(candidate: tuple[float, int, int, str, Sense, str]) -> tuple[float, int
     return candidate[0], candidate[1], candidate[2]
 
 
-def measured_noun(doc: Doc | Span, start: int, end: int) -> bool:
+def measured_noun(doc: Doc, start: int, end: int) -> bool:
     """Whether the quantity measures a named thing ("NPS is 72%", "72% satisfaction"); such a
     quantity does not take its meaning from the sentence before."""
     root = anchor(doc, start, end)

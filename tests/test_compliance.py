@@ -209,3 +209,14 @@ def test_a_policy_can_add_cue_words_and_meanings() -> None:
     check = ComplianceCheck(config, Resources())
     assert [f.rule for f in check.run("A 30% giveaway for early birds.", CheckContext())] == ["big_giveaway"]
     assert [f.rule for f in check.run("We plan a 60% ramp next year.", CheckContext())] == ["fast_ramp"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Take 35% off \ud800 today.", [("unauthorized_discount", "hold")]),
+    ("Take\x00 35% off\x07 today.", [("unauthorized_discount", "hold")]),
+    ("We grew. " * 11_000 + "Take 35% off.", [("unauthorized_discount", "hold")]),
+    ("word " * 20_000 + "take 35% off " + "word " * 20_000, [("unauthorized_discount", "hold")]),
+    ("5% " * 30_000, [("too_many_figures", "hold")]),
+])
+def test_bad_and_huge_input_is_read_or_held(compliance: ComplianceCheck, text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(f.rule, f.action) for f in compliance.run(text, CheckContext())] == expected
