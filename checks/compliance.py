@@ -36,6 +36,8 @@ from checks.types import Action, CheckContext, CheckError, Comparison, Finding, 
 # "another 10 points", "a further 5%": the value adds to the one stated before it.
 _ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\s+(?:\S+\s+)?$", re.IGNORECASE)
 _FROM_TO = re.compile(r"^\s*to\s*$", re.IGNORECASE)
+_AFTER_CHANGE = re.compile(r"\s*to\b", re.IGNORECASE)
+_BEFORE_CHANGE = re.compile(r"\b(?:from|to)\s*$", re.IGNORECASE)
 MAX_FIGURES = 500  # more in one output (a data dump) is held for a person rather than read
 WINDOW = 1_000  # longest piece of a run-on segment parsed at once (below Syntax's MAX_CHARS)
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -114,6 +116,7 @@ class ComplianceCheck:
             raise CheckError(f"compliance.numbers: unknown meaning {', '.join(unknown)} (known: {', '.join(self.lexicon.meanings)})")
         self.lexicon = self.lexicon.extended({}, cues)
         self.syntax = Syntax.shared(resources) if config.numbers else None
+        self.units = {rule.unit for rule in config.numbers}  # a figure no rule limits is not read
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         findings: list[Finding] = []
@@ -146,7 +149,7 @@ class ComplianceCheck:
     # -- prose ---------------------------------------------------------------------------
 
     def _prose(self, text: str, default: str | None = None) -> list[Figure]:
-        quantities = find_quantities(text)
+        quantities = [q for q in find_quantities(text) if q.unit in self.units or _in_change(text, q)]
         if not quantities:
             return []
         if len(quantities) > MAX_FIGURES:
@@ -299,6 +302,11 @@ class ComplianceCheck:
             check=self.name, rule=rule.rule, severity=rule.severity, action=rule.action,
             message=f"metadata {rule.field} is {rule.op} {rule.value!r}",
         )
+
+
+def _in_change(text: str, q: Quantity) -> bool:
+    """An amount in "from £50 to £35" (the change between the two is a percentage)."""
+    return q.unit == "money" and bool(_AFTER_CHANGE.match(text, q.end) or _BEFORE_CHANGE.search(text[max(0, q.start - 8) : q.start]))
 
 
 def _windows(segment: Segment, quantities: list[Quantity]) -> list[Segment]:
