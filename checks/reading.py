@@ -142,8 +142,25 @@ def is_generic_bound(token: Token) -> bool:
     elif any(c.dep_ == "quantmod" and c.lower_ in BOUND_PREPOSITIONS for c in token.children):
         noun = token.head
     else:
+        return _written_generic_bound(token)
+    if noun.tag_ in ("NNS", "NNPS") and not any(c.dep_ in ("det", "poss", "nummod") for c in noun.children):
+        return True
+    return _written_generic_bound(token)
+
+
+def _written_generic_bound(token: Token) -> bool:
+    """The same read from the words as written, where the tagger took the plural for a verb
+    ("...; refunds over $500 need a manager")."""
+    first = min(t.i for t in token.subtree)
+    if token.doc[first].lower_ in BOUND_PREPOSITIONS:
+        first += 1  # "over" parsed as part of the amount
+    if first < 2 or token.doc[first - 1].lower_ not in BOUND_PREPOSITIONS:
         return False
-    return noun.tag_ in ("NNS", "NNPS") and not any(c.dep_ in ("det", "poss", "nummod") for c in noun.children)
+    noun = token.doc[first - 2]
+    if noun.tag_ not in ("NNS", "NNPS", "VBZ") or not noun.lower_.endswith("s"):
+        return False
+    before = token.doc[first - 3] if first >= 3 else None
+    return before is None or before.is_punct or before.dep_ not in ("det", "poss", "nummod", "amod")
 
 
 def read(doc: Doc, start: int, end: int, value: float, lexicon: Lexicon, ratio: bool = False) -> Reading | None:

@@ -101,6 +101,7 @@ def test_meaning_by_structure(compliance: ComplianceCheck, text: str, expected: 
     ("We won't go to 30% off.", []),
     ("Discounts above 20% need approval.", []),
     ("Refunds over $500 need a manager.", []),
+    ("Your plan costs $900 a year; refunds over $500 need a manager.", []),
     ("We can give you a discount above 30% if you sign today.", [("unauthorized_discount", "hold", "30%")]),
 ])
 def test_negated_offers_and_rules_about_limits(compliance: ComplianceCheck, text: str, expected: list[tuple[str, str, str]]) -> None:
