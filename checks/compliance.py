@@ -161,27 +161,28 @@ class ComplianceCheck:
         holding = [(s, inside) for s, inside in holding if inside]
         docs = self.syntax.parse_all([text[s.start : s.end] for s, _ in holding])
         for (segment, inside), doc in zip(holding, docs, strict=True):
-            readings: list[Reading | None] = []
-            for q in inside:
-                reading = self._read(text, segment, doc, q, figures, default)
-                readings.append(reading)
-                if reading:
-                    figures.append(Figure(reading.value, q.unit, reading.meaning, q.start, q.end))
+            readings = [self._read(text, segment, doc, q, default) for q in inside]
+            for k, q in enumerate(inside):
+                if readings[k] is None and self._adds(text, segment, doc, q):
+                    readings[k] = _added(q, inside, readings, figures)
+            figures += [Figure(r.value, q.unit, r.meaning, q.start, q.end) for q, r in zip(inside, readings, strict=True) if r]
             figures += self._money_changes(text, segment, inside, readings)
         return figures
 
-    def _read(self, text: str, segment: Segment, doc: Doc, q: Quantity, before: list[Figure],
-              default: str | None) -> Reading | None:
+    @staticmethod
+    def _adds(text: str, segment: Segment, doc: Doc, q: Quantity) -> bool:
+        """"Another 10 points", "an extra 5%": the quantity adds to one stated beside it."""
+        root = anchor(doc, q.start - segment.start, q.end - segment.start)
+        return root is not None and not is_negated(root) and bool(_ADDITIVE.search(text[segment.start : q.start]))
+
+    def _read(self, text: str, segment: Segment, doc: Doc, q: Quantity, default: str | None) -> Reading | None:
         start, end = q.start - segment.start, q.end - segment.start
         root = anchor(doc, start, end)
         if root is None or is_negated(root) or is_generic_bound(root):
             return None
         reading = read(doc, start, end, q.value, self.lexicon, q.ratio)
-        if reading is not None:
+        if reading is not None or _ADDITIVE.search(text[segment.start : q.start]):
             return reading
-        earlier = next((f for f in reversed(before) if f.unit == q.unit), None)
-        if earlier and _ADDITIVE.search(text[segment.start : q.start]):
-            return Reading(earlier.meaning, earlier.value + q.value, "another")
         if q.ratio and any(ch.isdigit() for ch in text[q.start : q.end]):
             return None  # a bare decimal ("0.3") needs a cue of its own
         if measured_noun(doc, start, end):
@@ -302,6 +303,17 @@ class ComplianceCheck:
             check=self.name, rule=rule.rule, severity=rule.severity, action=rule.action,
             message=f"metadata {rule.field} is {rule.op} {rule.value!r}",
         )
+
+
+def _added(q: Quantity, inside: list[Quantity], readings: list[Reading | None], before: list[Figure]) -> Reading | None:
+    """The reading of an added quantity: the nearest figure of its unit in its sentence (either
+    side: "an extra 5% on top of the 20% discount"), else the last one before it, plus it."""
+    near = [(abs(o.start - q.start), r) for o, r in zip(inside, readings, strict=True) if r and o is not q and o.unit == q.unit]
+    if near:
+        base = min(near, key=lambda pair: pair[0])[1]
+        return Reading(base.meaning, base.value + q.value, "another")
+    earlier = next((f for f in reversed(before) if f.unit == q.unit), None)
+    return Reading(earlier.meaning, earlier.value + q.value, "another") if earlier else None
 
 
 def _in_change(text: str, q: Quantity) -> bool:

@@ -45,7 +45,7 @@ SLASH_FRACTION = re.compile(r"(?<![\d/⁄.])(?P<n>[1-9])\s?[/⁄]\s?(?P<d>[2-9]|
 _VULGAR = {"½": 50.0, "⅓": 100 / 3, "⅔": 200 / 3, "¼": 25.0, "¾": 75.0, "⅕": 20.0, "⅒": 10.0}
 VULGAR_FRACTION = re.compile(f"[{''.join(_VULGAR)}]")
 DECIMAL_RATIO = re.compile(r"(?<![\w.$€£¥,])(?P<num>0?\.\d+)(?![\d%.,]|\s?(?:%|percent|per\s?cent|pct))")
-# Words before "a quarter"/"a half" that make it a span of time, not a share ("within a quarter").
+# Words before "a quarter" that make it a span of time, not a share ("within a quarter").
 _TIME_PREPOSITIONS = {"in", "within", "per", "each", "every", "after", "over", "for", "until", "by", "next", "last", "this"}
 
 MONEY = re.compile(
@@ -100,9 +100,9 @@ def _fractions(text: str) -> list[Quantity]:
         count = _NUMERATORS[numerator.lower()] if numerator else 1
         if count >= _FRACTION_DENOMINATORS[word] or ((count > 1) != word.endswith("s") and word != "half"):
             continue
-        before = text[: m.start()].split()[-1:]
-        if before and before[0].lower() in _TIME_PREPOSITIONS and word != "half":
-            continue
+        before = text[max(0, m.start() - 12) : m.start()].split()[-1:]
+        if word.startswith("quarter") and before and before[0].lower() in _TIME_PREPOSITIONS:
+            continue  # "within a quarter" is a period of time
         found.append(Quantity(100.0 * count / _FRACTION_DENOMINATORS[word], "percent", m.start(), m.end(), ratio=True))
     for m in SLASH_FRACTION.finditer(text):
         n, d = int(m.group("n")), int(m.group("d"))

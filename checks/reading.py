@@ -92,7 +92,10 @@ def arguments(cue: Token) -> set[str]:
         for child in head.children:
             if child.dep_ in ARGUMENT_EDGES or child.dep_ == "prep" or child.dep_ == "prt":
                 out |= _words(child)
-                out |= {w for g in child.children if g.dep_ in ("compound", "amod", "poss", "pobj") for w in _words(g)}
+                for grandchild in child.children:
+                    if grandchild.dep_ in ("compound", "amod", "poss", "pobj"):
+                        out |= _words(grandchild)
+                        out |= {w for g in grandchild.children if g.dep_ == "poss" for w in _words(g)}
         if head is not cue:
             out |= _words(head)
     return out
