@@ -70,11 +70,13 @@ class BrandConfig(BaseModel):
 
 @dataclass(frozen=True)
 class Competitor:
-    """A competitor's name split into the stems of its core words and whether it needs a suffix."""
+    """A competitor's name: the stems of its core words, whether the core is made of ordinary
+    English words, and whether the name was configured with a company suffix."""
 
     name: str
     core: list[str]
-    needs_suffix: bool
+    common_words: bool
+    has_suffix: bool
 
 
 class BrandCheck:
@@ -92,10 +94,11 @@ class BrandCheck:
         self.competitors = [self._competitor(name) for name in config.competitors]
 
     def _competitor(self, name: str) -> Competitor:
-        words = [t for t in tokenize(name, self.stemmer)]
+        words = tokenize(name, self.stemmer)
+        count = len(words)
         while len(words) > 1 and words[-1].lower in COMPANY_SUFFIXES:
             words.pop()
-        return Competitor(name, [t.stem for t in words], all(t.lower in self.english for t in words))
+        return Competitor(name, [t.stem for t in words], all(t.lower in self.english for t in words), len(words) < count)
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         tokens = tokenize(text, self.stemmer)
@@ -122,14 +125,25 @@ class BrandCheck:
         return findings
 
     def _mentions(self, competitor: Competitor, tokens: list[Token], text: str) -> list[tuple[int, int]]:
-        """Spans of the competitor's core name, with its suffix when one follows."""
+        """Spans of the competitor's core name, with its suffix when one follows.
+
+        A core of ordinary words ("Umbrella") is the competitor only where it is written as a
+        name: with a company suffix; or, when configured without one ("Oracle"), capitalised;
+        or capitalised mid-sentence in the possessive ("... than Umbrella's support")."""
         spans = []
         for i, j in find_phrase(competitor.core, tokens, self.english):
             suffix = _suffix_end(tokens, j, text)
-            if competitor.needs_suffix and suffix is None:
+            if suffix is None and competitor.common_words and not self._written_as_name(competitor, tokens[i:j], text):
                 continue
             spans.append((tokens[i].start, suffix if suffix is not None else tokens[j - 1].end))
         return spans
+
+    @staticmethod
+    def _written_as_name(competitor: Competitor, words: list[Token], text: str) -> bool:
+        capitalised = all(t.text[:1].isupper() for t in words)
+        if not competitor.has_suffix:
+            return capitalised
+        return capitalised and words[-1].possessive and not _sentence_initial(text, words[0].start)
 
     def _negated(self, text: str, start: int, end: int) -> bool:
         assert self.syntax is not None
@@ -158,6 +172,11 @@ class BrandCheck:
             for req in self.config.required
             if " ".join(req.text.split()).lower() not in folded
         ]
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:\n\"'“‘(-*•|"
 
 
 def _suffix_end(tokens: list[Token], j: int, text: str) -> int | None:

@@ -72,6 +72,8 @@ def test_phrases_and_competitors(brand: BrandCheck, text: str, expected: list[tu
     ("Unlike Glob3x, we export freely.", [("competitor_mention", "Glob3x")]),
     ("Unlike Globx, we export freely.", [("competitor_mention", "Globx")]),
     ("Compared with Umbrela Corp's plan, ours is cheaper.", [("competitor_mention", "Umbrela Corp's")]),
+    ("Support is faster than Umbrella's.", [("competitor_mention", "Umbrella's")]),
+    ("Umbrella's coverage is broad.", []),
 ])
 def test_competitors_only_where_plausibly_the_competitor(brand: BrandCheck, text: str, expected: list[tuple[str, str]]) -> None:
     assert rules(brand, text) == expected
@@ -99,6 +101,17 @@ def test_competitors_only_where_plausibly_the_competitor(brand: BrandCheck, text
 ])
 def test_negation_scope_for_claims(brand: BrandCheck, text: str, expected: list[tuple[str, str]]) -> None:
     assert rules(brand, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("We're cheaper than Oracle.", [("competitor_mention", "Oracle")]),
+    ("Oracle's licensing is complex.", [("competitor_mention", "Oracle's")]),
+    ("The oracle of the data team approved it.", []),
+    ("Check the oracles table.", []),
+])
+def test_a_competitor_named_by_an_ordinary_word_counts_where_written_as_a_name(text: str, expected: list[tuple[str, str]]) -> None:
+    check = BrandCheck(BrandConfig.model_validate({"competitors": ["Oracle"]}), Resources())
+    assert [(f.rule, text[f.start or 0 : f.end or 0]) for f in check.run(text, CheckContext())] == expected
 
 
 def test_negation_is_ignored_for_rules_not_marked_negatable(brand: BrandCheck) -> None:
