@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from checks.english import EnglishWords
-from checks.layout import segments
+from checks.layout import Segment, segments
 from checks.negation import is_negated
 from checks.resources import Resources
 from checks.syntax import Syntax
@@ -102,13 +102,16 @@ class BrandCheck:
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         tokens = tokenize(text, self.stemmer)
+        sentences: list[Segment] = []  # split once, on the first negatable match
         findings: list[Finding] = []
         for rule, phrases in self.phrase_rules:
             for source, phrase in zip(rule.phrases, phrases, strict=True):
                 for i, j in find_phrase(phrase, tokens, self.english):
                     start, end = tokens[i].start, tokens[j - 1].end
-                    if rule.negatable and self._negated(text, start, end):
-                        continue
+                    if rule.negatable:
+                        sentences = sentences or segments(text)
+                        if self._negated(text, sentences, start, end):
+                            continue
                     findings.append(Finding(
                         check=self.name, rule=rule.rule, severity=rule.severity, action=rule.action,
                         start=start, end=end, text=text[start:end], fix=rule.replacement,
@@ -145,9 +148,9 @@ class BrandCheck:
             return capitalised
         return capitalised and words[-1].possessive and not _sentence_initial(text, words[0].start)
 
-    def _negated(self, text: str, start: int, end: int) -> bool:
+    def _negated(self, text: str, sentences: list[Segment], start: int, end: int) -> bool:
         assert self.syntax is not None
-        segment = next((s for s in segments(text) if s.start <= start and end <= s.end), None)
+        segment = next((s for s in sentences if s.start <= start and end <= s.end), None)
         if segment is None:
             return False
         # Semicolons, colons and dashes join clauses that a negation in one does not reach.

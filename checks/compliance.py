@@ -28,7 +28,7 @@ from checks import arguments
 from checks.layout import Segment, segments
 from checks.meanings import Lexicon, Meaning
 from checks.quantities import Quantity, Unit, find_quantities
-from checks.reading import Reading, anchor, is_generic_bound, is_negated, measured_noun, read
+from checks.reading import Reading, anchor, is_generic_bound, measured_noun, offer_negated, read
 from checks.resources import Resources
 from checks.syntax import Syntax
 from checks.types import Action, CheckContext, CheckError, Comparison, Finding, Severity, compare
@@ -173,12 +173,12 @@ class ComplianceCheck:
     def _adds(text: str, segment: Segment, doc: Doc, q: Quantity) -> bool:
         """"Another 10 points", "an extra 5%": the quantity adds to one stated beside it."""
         root = anchor(doc, q.start - segment.start, q.end - segment.start)
-        return root is not None and not is_negated(root) and bool(_ADDITIVE.search(text[segment.start : q.start]))
+        return root is not None and not offer_negated(root) and bool(_ADDITIVE.search(text[segment.start : q.start]))
 
     def _read(self, text: str, segment: Segment, doc: Doc, q: Quantity, default: str | None) -> Reading | None:
         start, end = q.start - segment.start, q.end - segment.start
         root = anchor(doc, start, end)
-        if root is None or is_negated(root) or is_generic_bound(root):
+        if root is None or offer_negated(root) or is_generic_bound(root):
             return None
         reading = read(doc, start, end, q.value, self.lexicon, q.ratio)
         if reading is not None or _ADDITIVE.search(text[segment.start : q.start]):

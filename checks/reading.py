@@ -125,8 +125,11 @@ def _of_matches(sense: Sense, noun: Token | None) -> bool:
     return (ANY in sense.of and noun.pos_ in ("NOUN", "PROPN", "PRON")) or bool(words & set(sense.of))
 
 
-def is_negated(token: Token) -> bool:
-    """Whether the clause that states the quantity is negated ("I can't do 35%")."""
+def offer_negated(token: Token) -> bool:
+    """Whether the clause that states the quantity is negated ("I can't do 35%").
+
+    Narrower than a claim's negation (checks.negation): only the quantity's own verb counts,
+    so "nobody beats our 30% off" still offers 30% off."""
     node = token
     for _ in range(6):
         if any(c.dep_ == "neg" for c in node.children):
