@@ -1,7 +1,8 @@
 """Negation scope: whether a sentence denies a phrase instead of asserting it.
 
 "We can't guarantee results", "no one can promise zero downtime", "this is not a
-risk-free trial", "there's no guarantee", "I won't tell you it never fails": a negation
+risk-free trial", "there's no guarantee", "I won't tell you it never fails", "I'd hardly call it risk-free",
+"we guarantee nothing": a negation
 on the phrase or on a verb that governs it (through complement clauses: what one won't
 say, promise or call) scopes over it. It stops at a clause of its own: in "nobody can
 guarantee a deal will close, but we guarantee a reply", the second guarantee stands; in
@@ -18,6 +19,7 @@ SCOPE_BOUNDARIES = frozenset({"conj", "parataxis", "advcl", "relcl", "csubj", "c
 NEGATIVE_DETERMINERS = frozenset({"no", "neither", "nor"})
 NEGATIVE_PRONOUNS = frozenset({"nobody", "nothing", "none", "noone", "neither"})
 NEGATIVE_PREPOSITIONS = frozenset({"without"})
+NEGATIVE_ADVERBS = frozenset({"hardly", "scarcely", "barely"})
 MAX_STEPS = 8
 
 
@@ -30,6 +32,10 @@ def _denies(node: Token, phrase: set[int]) -> bool:
             return True
         if child.dep_ == "det" and child.lower_ in NEGATIVE_DETERMINERS:
             return True
+        if child.dep_ == "advmod" and child.lower_ in NEGATIVE_ADVERBS:
+            return True
+        if child.dep_ in ("dobj", "attr") and child.lower_ in NEGATIVE_PRONOUNS:
+            return True  # "we guarantee nothing"
         if child.dep_ in ("nsubj", "nsubjpass") and (
             child.lower_ in NEGATIVE_PRONOUNS
             or any(g.dep_ == "det" and g.lower_ in NEGATIVE_DETERMINERS for g in child.children)
