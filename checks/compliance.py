@@ -35,9 +35,9 @@ from checks.types import Action, CheckContext, CheckError, Comparison, Finding, 
 
 # "another 10 points", "a further 5%": the value adds to the one stated before it.
 _ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\s+(?:\S+\s+)?$", re.IGNORECASE)
-_FROM_TO = re.compile(r"^\s*to\s*$", re.IGNORECASE)
-_AFTER_CHANGE = re.compile(r"\s*to\b", re.IGNORECASE)
-_BEFORE_CHANGE = re.compile(r"\b(?:from|to)\s*$", re.IGNORECASE)
+_AFTER_CHANGE = re.compile(r"\s*(?:to|,?\s*(?:down|up)\s+from)\b", re.IGNORECASE)
+_TO = re.compile(r"\bto\s*$", re.IGNORECASE)
+_BEFORE_CHANGE = re.compile(r"\bfrom\s*$", re.IGNORECASE)
 MAX_FIGURES = 500  # more in one output (a data dump) is held for a person rather than read
 WINDOW = 1_000  # longest piece of a run-on segment parsed at once (below Syntax's MAX_CHARS)
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -165,8 +165,10 @@ class ComplianceCheck:
             for k, q in enumerate(inside):
                 if readings[k] is None and self._adds(text, segment, doc, q):
                     readings[k] = _added(q, inside, readings, figures)
-            figures += [Figure(r.value, q.unit, r.meaning, q.start, q.end) for q, r in zip(inside, readings, strict=True) if r]
-            figures += self._money_changes(text, segment, inside, readings)
+            changes = self._money_changes(text, segment, inside, readings)
+            figures += [Figure(r.value, q.unit, r.meaning, q.start, q.end) for q, r in zip(inside, readings, strict=True)
+                        if r and not _within(q, changes)]  # the amounts of a change are not each a discount
+            figures += changes
         return figures
 
     @staticmethod
@@ -206,19 +208,27 @@ class ComplianceCheck:
 
     def _money_changes(self, text: str, segment: Segment, quantities: list[Quantity],
                        readings: list[Reading | None]) -> list[Figure]:
-        """"The price drops from £50 to £35": a change between two amounts, as a percentage."""
+        """"The price drops from £50 to £35", "falls to £35 from £50", "£35, down from £50": the
+        change between an amount introduced by "from" and the nearest other amount, as a
+        percentage, with the meaning the sentence gives either amount (a fall in a price is a
+        discount, a rise a price increase)."""
         out = []
-        for i in range(len(quantities) - 1):
-            a, b, reading = quantities[i], quantities[i + 1], readings[i]
-            if a.unit != "money" or b.unit != "money" or reading is None or a.value <= 0:
+        amounts = [(q, r) for q, r in zip(quantities, readings, strict=True) if q.unit == "money"]
+        for old, old_reading in amounts:
+            if old.value <= 0 or not _BEFORE_CHANGE.search(text[max(segment.start, old.start - 8) : old.start]):
                 continue
-            if not _FROM_TO.match(text[a.end : b.start]) or not text[segment.start : a.start].rstrip().lower().endswith("from"):
+            others = [(abs(q.start - old.start), q, r) for q, r in amounts if q is not old]
+            if not others:
                 continue
-            change = 100.0 * (a.value - b.value) / a.value
+            _, new, new_reading = min(others, key=lambda item: item[0])
+            reading = old_reading or new_reading
+            if reading is None:
+                continue
+            change = 100.0 * (old.value - new.value) / old.value
             meaning = reading.meaning
-            if meaning in ("discount", "price_increase"):
+            if meaning in ("discount", "price_increase", "growth"):
                 meaning = "discount" if change > 0 else "price_increase"
-            out.append(Figure(abs(change), "percent", meaning, a.start, b.end))
+            out.append(Figure(abs(change), "percent", meaning, min(old.start, new.start), max(old.end, new.end)))
         return out
 
     # -- structure -----------------------------------------------------------------------
@@ -316,9 +326,14 @@ def _added(q: Quantity, inside: list[Quantity], readings: list[Reading | None], 
     return Reading(earlier.meaning, earlier.value + q.value, "another") if earlier else None
 
 
+def _within(q: Quantity, changes: list[Figure]) -> bool:
+    return any(c.start is not None and c.end is not None and c.start <= q.start and q.end <= c.end for c in changes)
+
+
 def _in_change(text: str, q: Quantity) -> bool:
     """An amount in "from £50 to £35" (the change between the two is a percentage)."""
-    return q.unit == "money" and bool(_AFTER_CHANGE.match(text, q.end) or _BEFORE_CHANGE.search(text[max(0, q.start - 8) : q.start]))
+    before = text[max(0, q.start - 8) : q.start]
+    return q.unit == "money" and bool(_AFTER_CHANGE.match(text, q.end) or _BEFORE_CHANGE.search(before) or _TO.search(before))
 
 
 def _windows(segment: Segment, quantities: list[Quantity]) -> list[Segment]:

@@ -23,8 +23,9 @@ _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _TWO_WORDS = rf"(?:(?:{_TENS})(?:[\s\-](?:{_UNITS}))?|(?:{_UNITS}))"
 _WORD_NUMBER = rf"(?:(?:(?:a|{_TWO_WORDS})\s)?hundred(?:\s(?:and\s)?{_TWO_WORDS})?|{_TWO_WORDS})"
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-# A sign only where it starts a value ("+30%", ": -15%"), never the dash of a range ("20-30%").
-_SIGN = r"(?:(?<![\w%.,])(?P<sign>[+\-−])\s?)?"
+# A sign only where it starts a value and touches it ("+30%", ": -15%"), never the dash of a
+# range ("20-30%") or a separator ("Discount - 35%").
+_SIGN = r"(?:(?<![\w%.,])(?P<sign>[+\-−]))?"
 
 PERCENT = re.compile(
     rf"{_SIGN}\b(?P<num>{_DIGITS}|{_WORD_NUMBER})\s?-?\s?"

@@ -188,7 +188,7 @@ def read(doc: Doc, start: int, end: int, value: float, lexicon: Lexicon, ratio: 
                 candidate = (1.5, rank, order, name, sense, noun.text if noun is not None else "")
                 best = min(best, candidate, key=_key) if best else candidate
             for i, (d, token) in reach.items():
-                if i in inside or not _sense_matches(sense, token, d):
+                if i in inside or _bound_word(token, inside) or not _sense_matches(sense, token, d):
                     continue
                 candidate = (float(d), rank, order, name, sense, token.text)
                 best = min(best, candidate, key=_key) if best else candidate
@@ -196,6 +196,13 @@ def read(doc: Doc, start: int, end: int, value: float, lexicon: Lexicon, ratio: 
         return None
     _, _, _, name, sense, cue = best
     return Reading(name, 100.0 - value if sense.complement else value, cue)
+
+
+def _bound_word(token: Token, inside: set[int]) -> bool:
+    """"up to 30%", "down to 70% of list": "up" or "down" bounds the quantity, it says no direction."""
+    doc = token.doc
+    return (token.lower_ in ("up", "down") and token.i + 2 < len(doc) and doc[token.i + 1].lower_ == "to"
+            and bool(inside) and min(inside) in (token.i + 2, token.i + 3))
 
 
 def _key(candidate: tuple[float, int, int, str, Sense, str]) -> tuple[float, int, int]:

@@ -89,6 +89,13 @@ def test_number_forms(compliance: ComplianceCheck, text: str, expected: list[tup
     ("The discount we can offer on the annual plan is 30%.", [("discount", 30)]),
     ("The per-seat price drops from £50 to £35.", [("discount", 30)]),
     ("The per-seat price rises from $40 to $50.", [("price_increase", 25)]),
+    ("The per-seat rate falls to $35 from $50.", [("discount", 30)]),
+    ("Seats are $40, down from $50.", [("discount", 20)]),
+    ("We will take up to 35% off.", [("discount", 35)]),
+    ("Volume discounts go up to 30% at 500 seats.", [("discount", 30)]),
+    ("We can discount the licence to 70% of list.", [("discount", 30)]),
+    ("70% of seats were active last week.", [("share", 70)]),
+    ("Enterprise customers get an extra 5% on top of the 20% volume discount.", [("discount", 25), ("discount", 20)]),
     ("On top of your existing 15% discount, we can add another 10 percentage points.", [("discount", 15), ("discount", 25)]),
 ])
 def test_meaning_by_structure(compliance: ComplianceCheck, text: str, expected: list[tuple[str, float]]) -> None:
@@ -120,6 +127,7 @@ def test_negated_offers_and_rules_about_limits(compliance: ComplianceCheck, text
     ("Proposed discounts:\n- Licence: 15%\n- Support: 25%", ["hold"]),
     ("Price changes from April:\n- Seats: +30%\n- Storage: +45%", []),
     ("Discount: 45%", ["block"]),
+    ("Discount - 45%", ["block"]),
 ])
 def test_context_from_tables_lists_labels_and_the_sentence_before(compliance: ComplianceCheck, text: str, expected: list[str]) -> None:
     assert [action for _, action, _ in flagged(compliance, text)] == expected
