@@ -81,6 +81,8 @@ def test_number_forms(compliance: ComplianceCheck, text: str, expected: list[tup
     ("Financing runs at 6.5% annual interest.", [("charge", 6.5)]),
     ("Resellers keep a 25% commission on licence revenue.", [("charge", 25)]),
     ("Our rate is 30% lower than the regional average.", []),  # a comparison offers nothing
+    ("Their product came in 40% cheaper in the bake-off.", []),
+    ("Our list price is 25% cheaper for schools.", [("discount", 25)]),
     ("You'd pay 70% of list for every seat.", [("discount", 30)]),
     ("Your net price lands at 60% of list.", [("discount", 40)]),
     ("The bundle works out to 55% of the normal price.", [("discount", 45)]),
