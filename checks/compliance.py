@@ -196,11 +196,14 @@ class ComplianceCheck:
         return Reading(signed or meaning, q.value, "context")
 
     def _context_meaning(self, text: str, segment: Segment, q: Quantity) -> str | None:
-        """The meaning of a label before the value, the column header, the heading, the sentence before."""
+        """The meaning of a label before the value, the column header, the heading, the sentence before.
+
+        Context words ("price", "budget") make a bare percentage a discount; an amount of money
+        under "List price" is a price, so money takes its meaning only from cue words ("Refund")."""
         for span in (segment.label(text, q.start), segment.header, segment.heading, segment.previous):
             if span is None:
                 continue
-            meaning = self.lexicon.word_meaning(_words_of(text[span[0] : span[1]]))
+            meaning = self.lexicon.word_meaning(_words_of(text[span[0] : span[1]]), use_context=q.unit == "percent")
             if meaning:
                 return meaning
         return None

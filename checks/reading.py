@@ -216,9 +216,9 @@ def measured_noun(doc: Doc, start: int, end: int) -> bool:
     if root is None:
         return False
     if root.dep_ in ("compound", "amod", "nummod") and root.head.pos_ in ("NOUN", "PROPN"):
-        # "we hit 72% adoption"; but a subject compound is often a question misparsed
+        # "we hit 72% adoption"; but a subject or root compound is often a question misparsed
         # ("Would 35% work for you?" tags "work" as a noun), so it does not count.
-        return root.head.dep_ not in ("nsubj", "nsubjpass")
+        return root.head.dep_ not in ("nsubj", "nsubjpass", "ROOT")
     if root.dep_ in ("attr", "acomp"):
         return any(c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN") for c in root.head.children)
     return False

@@ -130,6 +130,10 @@ def test_negated_offers_and_rules_about_limits(compliance: ComplianceCheck, text
     ("Price changes from April:\n- Seats: +30%\n- Storage: +45%", []),
     ("Discount: 45%", ["block"]),
     ("Discount - 45%", ["block"]),
+    ("Refund: $400", ["hold"]),
+    ("| Item | Refund |\n|---|---|\n| Router | $400 |", ["hold"]),
+    ("| Item | List price |\n|---|---|\n| Router | $400 |", []),
+    ("We can be flexible on the refund. Would $400 help?", ["hold"]),
 ])
 def test_context_from_tables_lists_labels_and_the_sentence_before(compliance: ComplianceCheck, text: str, expected: list[str]) -> None:
     assert [action for _, action, _ in flagged(compliance, text)] == expected
