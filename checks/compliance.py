@@ -11,8 +11,10 @@
   a numeric field whose key names a meaning ("discount_percent", "refund_amount") is that
   meaning; one too deeply nested to read holds.
 - Metadata rules: a request field compared with a value (`deal_value` >= 100000) flags the
-  whole output. Values are coerced by `checks.types.coerce_number`; one that cannot be read
-  is treated as missing and noted as a low-severity finding (`unreadable_metadata`).
+  whole output. Values are coerced by `checks.types.coerce_number` (the rule triage tiers
+  and review items use too); an absent or null field is missing, and a value that cannot
+  be read is treated as missing and noted as a low-severity finding (`unreadable_metadata`,
+  action allow).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Tier conditions on metadata read values with `checks.types.compare`, the same coercion
 the compliance check's metadata rules use ("150000" and "150,000" are 150000). A value
 that cannot be read is treated as missing (the condition does not apply) and is named in
-the verdict's `notes` and logged (field name only), never dropped silently.
+the verdict's `notes` and logged (field name only), never dropped silently; an absent or
+null field is simply missing.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def _metadata_matches(condition: Mapping[str, Mapping[Any, Any]], metadata: dict
         for op, value in comparisons.items():
             hit = compare(op, metadata[field], value)
             if hit is None:
-                notes.append(f"metadata {field} could not be read as {type(value).__name__}; treated as missing")
+                note = f"metadata {field} could not be read as {type(value).__name__}; treated as missing"
+                if note not in notes:
+                    notes.append(note)
                 log.warning("metadata field %s could not be read for a tier condition; treated as missing", field)
                 return False
             if not hit:
