@@ -11,7 +11,7 @@ off" reads 20% as tax and 15% as a discount. Which words are cues is data (`Lexi
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
@@ -169,6 +169,22 @@ def _written_generic_bound(token: Token) -> bool:
     return before is None or before.is_punct or before.dep_ not in ("det", "poss", "nummod", "amod")
 
 
+@dataclass(frozen=True, order=True)
+class _Candidate:
+    """A cue that could give the quantity its meaning; the smallest (closest, then earliest
+    meaning, then earliest sense) wins."""
+
+    distance: float
+    rank: int
+    order: int
+    meaning: str = field(compare=False)
+    complement: bool = field(compare=False)
+    cue: str = field(compare=False)
+
+
+PARTITIVE_DISTANCE = 1.5  # "70% of list": closer than a cue two edges away, farther than one edge
+
+
 def read(doc: Doc, start: int, end: int, value: float, lexicon: Lexicon, ratio: bool = False) -> Reading | None:
     """The meaning of the quantity at chars [start, end) of the parsed `doc`, or None.
 
@@ -179,23 +195,22 @@ def read(doc: Doc, start: int, end: int, value: float, lexicon: Lexicon, ratio: 
     inside = {t.i for t in tokens_at(doc, start, end)}
     reach = distances(root, inside)
     noun = _partitive(root)
-    best: tuple[float, int, int, str, Sense, str] | None = None
+    candidates: list[_Candidate] = []
     for rank, (name, meaning) in enumerate(lexicon.meanings.items()):
         for order, sense in enumerate(meaning.senses):
             if sense.ratio and not ratio:
                 continue
-            if _of_matches(sense, noun):
-                candidate = (1.5, rank, order, name, sense, noun.text if noun is not None else "")
-                best = min(best, candidate, key=_key) if best else candidate
-            for i, (d, token) in reach.items():
-                if i in inside or _bound_word(token, inside) or not _sense_matches(sense, token, d):
-                    continue
-                candidate = (float(d), rank, order, name, sense, token.text)
-                best = min(best, candidate, key=_key) if best else candidate
-    if best is None:
+            if noun is not None and _of_matches(sense, noun):
+                candidates.append(_Candidate(PARTITIVE_DISTANCE, rank, order, name, sense.complement, noun.text))
+            candidates += [
+                _Candidate(float(d), rank, order, name, sense.complement, token.text)
+                for i, (d, token) in reach.items()
+                if i not in inside and not _bound_word(token, inside) and _sense_matches(sense, token, d)
+            ]
+    if not candidates:
         return None
-    _, _, _, name, sense, cue = best
-    return Reading(name, 100.0 - value if sense.complement else value, cue)
+    best = min(candidates)
+    return Reading(best.meaning, 100.0 - value if best.complement else value, best.cue)
 
 
 def _bound_word(token: Token, inside: set[int]) -> bool:
@@ -203,10 +218,6 @@ def _bound_word(token: Token, inside: set[int]) -> bool:
     doc = token.doc
     return (token.lower_ in ("up", "down") and token.i + 2 < len(doc) and doc[token.i + 1].lower_ == "to"
             and bool(inside) and min(inside) in (token.i + 2, token.i + 3))
-
-
-def _key(candidate: tuple[float, int, int, str, Sense, str]) -> tuple[float, int, int]:
-    return candidate[0], candidate[1], candidate[2]
 
 
 def measured_noun(doc: Doc, start: int, end: int) -> bool:
