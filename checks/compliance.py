@@ -37,6 +37,8 @@ from checks.types import Action, CheckContext, CheckError, Comparison, Finding, 
 
 # "another 10 points", "a further 5%": the value adds to the one stated before it.
 _ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\s+(?:\S+\s+)?$", re.IGNORECASE)
+_ANY_ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\b", re.IGNORECASE)
+_PARTITIVE = re.compile(r"\s+of\b", re.IGNORECASE)
 _AFTER_CHANGE = re.compile(r"\s*(?:to|,?\s*(?:down|up)\s+from)\b", re.IGNORECASE)
 _TO = re.compile(r"\bto\s*$", re.IGNORECASE)
 _BEFORE_CHANGE = re.compile(r"\bfrom\s*$", re.IGNORECASE)
@@ -118,7 +120,13 @@ class ComplianceCheck:
             raise CheckError(f"compliance.numbers: unknown meaning {', '.join(unknown)} (known: {', '.join(self.lexicon.meanings)})")
         self.lexicon = self.lexicon.extended({}, cues)
         self.syntax = Syntax.shared(resources) if config.numbers else None
-        self.units = {rule.unit for rule in config.numbers}  # a figure no rule limits is not read
+        # A figure that no reading can push over a limit is not read: its unit is limited by no
+        # rule, or it is at most the lowest limit and neither "of ..." (70% of list is 30% off)
+        # nor an added figure ("another 10 points") can change its value.
+        self.floor: dict[str, float] = {}
+        for rule in config.numbers:
+            lowest = min(v for v in (rule.hold_above, rule.block_above) if v is not None)
+            self.floor[rule.unit] = min(self.floor.get(rule.unit, lowest), lowest)
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         findings: list[Finding] = []
@@ -151,7 +159,9 @@ class ComplianceCheck:
     # -- prose ---------------------------------------------------------------------------
 
     def _prose(self, text: str, default: str | None = None) -> list[Figure]:
-        quantities = [q for q in find_quantities(text) if q.unit in self.units or _in_change(text, q)]
+        additive = bool(_ANY_ADDITIVE.search(text))
+        quantities = [q for q in find_quantities(text) if _in_change(text, q) or (q.unit in self.floor and (
+            q.value > self.floor[q.unit] or additive or (q.unit == "percent" and _PARTITIVE.match(text, q.end))))]
         if not quantities:
             return []
         if len(quantities) > MAX_FIGURES:

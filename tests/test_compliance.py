@@ -23,6 +23,13 @@ def compliance() -> ComplianceCheck:
     return ComplianceCheck(CONFIG, Resources())
 
 
+@pytest.fixture(scope="module")
+def reader() -> ComplianceCheck:
+    """A check whose limits are 0, so it reads every figure (a higher limit skips small ones)."""
+    zero = [{**rule, "hold_above": 0, "block_above": None} for rule in (DISCOUNT, REFUND)]
+    return ComplianceCheck(ComplianceConfig.model_validate({"numbers": zero}), Resources())
+
+
 def flagged(check: ComplianceCheck, text: str) -> list[tuple[str, str, str]]:
     return [(f.rule, f.action, text[f.start or 0 : f.end or 0]) for f in check.run(text, CheckContext())]
 
@@ -100,8 +107,8 @@ def test_number_forms(compliance: ComplianceCheck, text: str, expected: list[tup
     ("Enterprise customers get an extra 5% on top of the 20% volume discount.", [("discount", 25), ("discount", 20)]),
     ("On top of your existing 15% discount, we can add another 10 percentage points.", [("discount", 15), ("discount", 25)]),
 ])
-def test_meaning_by_structure(compliance: ComplianceCheck, text: str, expected: list[tuple[str, float]]) -> None:
-    figures = [f for f in compliance.figures(text) if f.unit == "percent"]
+def test_meaning_by_structure(reader: ComplianceCheck, text: str, expected: list[tuple[str, float]]) -> None:
+    figures = [f for f in reader.figures(text) if f.unit == "percent"]
     assert [(f.meaning, round(f.value, 1)) for f in figures] == [(m, float(v)) for m, v in expected]
 
 
@@ -227,11 +234,23 @@ def test_a_policy_can_add_cue_words_and_meanings() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("Take 15% off.", []),
+    ("You'd pay 15% of list.", [("unauthorized_discount", "block")]),
+    ("With your 15% discount, we can add another 10 percentage points.", [("unauthorized_discount", "hold")]),
+    ("The per-seat price drops from $50 to $25.", [("unauthorized_discount", "block")]),
+])
+def test_figures_under_the_lowest_limit_are_read_only_when_a_reading_can_raise_them(
+        compliance: ComplianceCheck, text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(f.rule, f.action) for f in compliance.run(text, CheckContext())] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     ("Take 35% off \ud800 today.", [("unauthorized_discount", "hold")]),
     ("Take\x00 35% off\x07 today.", [("unauthorized_discount", "hold")]),
     ("We grew. " * 11_000 + "Take 35% off.", [("unauthorized_discount", "hold")]),
     ("word " * 20_000 + "take 35% off " + "word " * 20_000, [("unauthorized_discount", "hold")]),
-    ("5% " * 30_000, [("too_many_figures", "hold")]),
+    ("35% " * 30_000, [("too_many_figures", "hold")]),
+    ("5% " * 30_000, []),  # none of them can exceed a limit, so none is read
 ])
 def test_bad_and_huge_input_is_read_or_held(compliance: ComplianceCheck, text: str, expected: list[tuple[str, str]]) -> None:
     assert [(f.rule, f.action) for f in compliance.run(text, CheckContext())] == expected
