@@ -174,9 +174,10 @@ class ComplianceCheck:
         docs = self.syntax.parse_all([text[s.start : s.end] for s, _ in holding])
         for (segment, inside), doc in zip(holding, docs, strict=True):
             readings = [self._read(text, segment, doc, q, default) for q in inside]
-            for k, q in enumerate(inside):
-                if readings[k] is None and self._adds(text, segment, doc, q):
-                    readings[k] = _added(q, inside, readings, figures)
+            adding = [k for k, q in enumerate(inside) if self._adds(text, segment, doc, q)]
+            bases = [None if k in adding else r for k, r in enumerate(readings)]
+            for k in adding:
+                readings[k] = _added(inside[k], inside, bases, figures) or readings[k]
             changes = self._money_changes(text, segment, inside, readings)
             figures += [Figure(r.value, q.unit, r.meaning, q.start, q.end) for q, r in zip(inside, readings, strict=True)
                         if r and not _within(q, changes)]  # the amounts of a change are not each a discount
@@ -196,7 +197,7 @@ class ComplianceCheck:
             return None
         reading = read(doc, start, end, q.value, self.lexicon, q.ratio)
         if reading is not None or _ADDITIVE.search(text[segment.start : q.start]):
-            return reading
+            return reading  # an added figure without a cue of its own takes its base's meaning
         if q.ratio and any(ch.isdigit() for ch in text[q.start : q.end]):
             return None  # a bare decimal ("0.3") needs a cue of its own
         if measured_noun(doc, start, end):
@@ -332,7 +333,8 @@ class ComplianceCheck:
 
 def _added(q: Quantity, inside: list[Quantity], readings: list[Reading | None], before: list[Figure]) -> Reading | None:
     """The reading of an added quantity: the nearest figure of its unit in its sentence (either
-    side: "an extra 5% on top of the 20% discount"), else the last one before it, plus it."""
+    side: "an extra 5% on top of the 20% discount"), else the last one before it, plus it;
+    None when there is nothing to add to (its own reading stands)."""
     near = [(abs(o.start - q.start), r) for o, r in zip(inside, readings, strict=True) if r and o is not q and o.unit == q.unit]
     if near:
         base = min(near, key=lambda pair: pair[0])[1]
