@@ -15,7 +15,10 @@ from __future__ import annotations
 from spacy.tokens import Doc, Token
 
 # A clause of its own: negation outside it does not reach in.
-SCOPE_BOUNDARIES = frozenset({"conj", "parataxis", "advcl", "relcl", "csubj", "csubjpass", "list", "dep", "appos"})
+# A restrictive relative clause is inside ("that isn't something we can guarantee" denies the
+# guarantee); one set off by a comma ("nobody likes downtime, which is why we guarantee...")
+# is a clause of its own (see _boundary).
+SCOPE_BOUNDARIES = frozenset({"conj", "parataxis", "advcl", "csubj", "csubjpass", "list", "dep", "appos"})
 NEGATIVE_DETERMINERS = frozenset({"no", "neither", "nor"})
 NEGATIVE_PRONOUNS = frozenset({"nobody", "nothing", "none", "noone", "neither"})
 NEGATIVE_PREPOSITIONS = frozenset({"without"})
@@ -50,6 +53,15 @@ def _not_only(token: Token) -> bool:
     return following is not None and following.lower_ in ("only", "just", "merely")
 
 
+def _boundary(node: Token) -> bool:
+    if node.dep_ in SCOPE_BOUNDARIES or node.head is node:
+        return True
+    if node.dep_ == "relcl":
+        first = min(t.i for t in node.subtree)
+        return first > 0 and node.doc[first - 1].text in (",", ";", "—", "–", "(")
+    return False
+
+
 def is_negated(doc: Doc, start: int, end: int) -> bool:
     """Whether the phrase written at chars [start, end) of the parsed `doc` is negated."""
     span = doc.char_span(start, end, alignment_mode="expand")
@@ -62,7 +74,7 @@ def is_negated(doc: Doc, start: int, end: int) -> bool:
             return True
         if node.head.lower_ in NEGATIVE_PREPOSITIONS and node.dep_ == "pobj":
             return True
-        if node.dep_ in SCOPE_BOUNDARIES or node.head is node:
+        if _boundary(node):
             return False
         node = node.head
     return False
