@@ -66,6 +66,25 @@ def fields(data: Any) -> list[Field]:
     return out
 
 
+_PAIR = re.compile(r'"(?P<key>[^"\\]{1,80})"\s*:\s*(?P<value>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|"(?:[^"\\]|\\.){0,200}")')
+
+
+def loose_fields(text: str) -> list[Field]:
+    """The `"key": value` pairs of JSON-looking text that does not parse (a truncated tool
+    call), so a broken document is still read field by field; nesting is unknown."""
+    if not text.lstrip().startswith(("{", "[")):
+        return []
+    out = []
+    for m in _PAIR.finditer(text):
+        raw = m.group("value")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            continue
+        out.append(Field(m.group("key"), (), value, {}))
+    return out
+
+
 def key_words(key: str) -> list[str]:
     """"discount_percent", "discountPercent", "Discount %" -> ["discount", "percent"]."""
     words = [w.lower() for w in _WORD.findall(key.replace("%", " percent "))]

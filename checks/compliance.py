@@ -153,8 +153,9 @@ class ComplianceCheck:
         """Every quantity of `text` with the meaning its context gives it."""
         data = arguments.load(text)
         if data is not None:
-            return self._structure(text, data)
-        return self._prose(text)
+            return self._structure(text, arguments.fields(data))
+        loose = arguments.loose_fields(text)
+        return self._structure(text, loose) + self._prose(text) if loose else self._prose(text)
 
     # -- prose ---------------------------------------------------------------------------
 
@@ -249,10 +250,10 @@ class ComplianceCheck:
 
     # -- structure -----------------------------------------------------------------------
 
-    def _structure(self, raw: str, data: Any) -> list[Figure]:
+    def _structure(self, raw: str, fields: list[arguments.Field]) -> list[Figure]:
         figures: list[Figure] = []
         cursor = 0
-        for field in arguments.fields(data):
+        for field in fields:
             words = arguments.key_words(field.key)
             if isinstance(field.value, str):
                 offset = raw.find(field.value)

@@ -168,6 +168,15 @@ def test_json_arguments_read_as_structure(compliance: ComplianceCheck, arguments
     assert [(f.action, raw[f.start or 0 : f.end or 0]) for f in findings] == expected
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ('{"account": "a1", "discount_percent": 35', [("hold", "35")]),
+    ('{"line_items": [{"discount_pct": 45}, {"sku": "B7"', [("block", "45")]),
+    ('{"discount_percent": 15, "note": "as agreed', []),
+])
+def test_truncated_arguments_are_still_read_field_by_field(compliance: ComplianceCheck, raw: str, expected: list[tuple[str, str]]) -> None:
+    assert [(f.action, raw[f.start or 0 : f.end or 0]) for f in compliance.run(raw, CheckContext())] == expected
+
+
 @pytest.mark.parametrize("depth", [100, 10_000])
 def test_deeply_nested_arguments_hold_instead_of_crashing(compliance: ComplianceCheck, depth: int) -> None:
     raw = '{"a":' * depth + '{"discount_percent": 35}' + "}" * depth
