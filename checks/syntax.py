@@ -37,6 +37,7 @@ class Syntax:
         self.nlp: Language = spacy.load(model, exclude=EXCLUDED_PIPES)
         self._cache: OrderedDict[str, Doc] = OrderedDict()
         self._lock = threading.Lock()
+        self._parsing = threading.Lock()  # spaCy does not promise a pipeline is safe across threads
 
     @classmethod
     def shared(cls, resources: Resources) -> Syntax:
@@ -59,7 +60,8 @@ class Syntax:
             for t in found:
                 self._cache.move_to_end(t)
         missing = list(dict.fromkeys(t for t in texts if t not in found))
-        parsed = dict(zip(missing, self.nlp.pipe(missing), strict=True))
+        with self._parsing:
+            parsed = dict(zip(missing, self.nlp.pipe(missing), strict=True))
         with self._lock:
             for t, doc in parsed.items():
                 self._cache[t] = doc
