@@ -6,7 +6,9 @@ stored, shown and tested without knowing which check produced them.
 
 from __future__ import annotations
 
+import math
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
@@ -18,6 +20,54 @@ Comparison = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "eq": operator.eq, "ne": operator.ne,
 }
+
+# A readable number string: optional sign and currency (symbol or ISO code, before or after),
+# digits with optional thousands separators (, _ space ' or thin space), optional decimals or exponent.
+_NUMERIC_STRING = re.compile(
+    r"^\s*(?P<sign>[-+−]?)\s*(?:[$€£¥₹]|[A-Z]{3}\s)?\s*"
+    r"(?P<num>\d{1,3}(?:[,_' \u202f\u00a0]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)"
+    r"\s*(?P<mult>[kKmM]|bn|BN)?\s*(?:\s[A-Z]{3})?\s*$"
+)
+
+_SCALES = {"": 1.0, "k": 1e3, "m": 1e6, "bn": 1e9}
+
+
+def coerce_number(value: Any) -> float | None:
+    """`value` as a number, or None when it cannot be read as one.
+
+    The one rule for numbers that arrive in request metadata (compliance metadata rules,
+    triage tier conditions, a review item's deal value): an int or float is itself; a
+    string is read when it is a plain number, possibly signed, with thousands separators,
+    decimals, an exponent, a k/m/bn multiplier or a currency sign or code ("150000",
+    "150,000", "1.5e5", "120k", "$250,000", "250000 EUR"). Anything else (booleans, None, "lots", "TBD", lists,
+    objects, NaN, infinities) is unreadable: callers treat the field as missing and say so.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and (match := _NUMERIC_STRING.match(value)):
+        digits = re.sub(r"[,_' \u202f\u00a0]", "", match.group("num"))
+        scale = _SCALES[(match.group("mult") or "").lower()]
+        number = float(digits) * scale * (-1.0 if match.group("sign") in ("-", "−") else 1.0)
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def compare(op: str, actual: Any, expected: Any) -> bool | None:
+    """`actual <op> expected`, or None when `actual` cannot be read as the type `expected` has.
+
+    A numeric `expected` coerces `actual` with `coerce_number`; any other `expected` is
+    compared as it is, and a comparison Python refuses (str < int) is unreadable too.
+    """
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        number = coerce_number(actual)
+        return None if number is None else COMPARISONS[op](number, expected)
+    try:
+        return bool(COMPARISONS[op](actual, expected))
+    except TypeError:
+        return None
 
 ACTION_RANK: dict[str, int] = {"allow": 0, "fix": 1, "hold": 2, "block": 3}
 SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}

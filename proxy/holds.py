@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from checks.types import coerce_number
 from proxy.edits import checked_edit
 from proxy.guard import GuardResult
 from proxy.models import Interaction, ReviewItem, utcnow
@@ -35,12 +36,11 @@ class Release:
 
 def new_review_item(interaction_id: int, app_id: int, mode: str, policy: Policy, guard: GuardResult,
                     metadata: dict[str, Any], blocking: bool) -> ReviewItem:
-    deal_value = metadata.get("deal_value")
     return ReviewItem(
         interaction_id=interaction_id, app_id=app_id, policy=policy.name, mode=mode,
         decision=guard.verdict.action, blocking=blocking, tier=guard.verdict.tier.name,
         priority=guard.verdict.tier.priority,
-        deal_value=float(deal_value) if isinstance(deal_value, (int, float)) else None,
+        deal_value=coerce_number(metadata.get("deal_value")),
         sla_deadline=utcnow() + timedelta(minutes=guard.verdict.tier.sla_minutes),
     )
 
