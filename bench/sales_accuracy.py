@@ -21,9 +21,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-# shared/ sits beside the checkout (CI, main); a worktree one level deeper finds it further up.
-SHARED_SET = next((p / "shared" / "eval" / "sales_dev.jsonl" for p in ROOT.parents
-                   if (p / "shared" / "eval" / "sales_dev.jsonl").exists()), ROOT.parent / "shared" / "eval" / "sales_dev.jsonl")
+SHARED_SET = ROOT / "tests" / "data" / "eval" / "sales_dev.jsonl"  # a copy of ../shared/eval/sales_dev.jsonl
 OWN_SET = ROOT / "tests" / "data" / "sales_email_dev.jsonl"
 EXTRA_SET = ROOT / "tests" / "data" / "sales_email_extra.jsonl"  # written by the compliance engineer
 POLICY = "sales-email"
