@@ -375,6 +375,9 @@ BAD_INPUT = [
     ("500-level tool-call JSON", f"TOOL: {_nested(500)}", 200, "fix", None),
     # litellm's own parse of the arguments gives up (RecursionError): an upstream error, no text.
     ("10,000-level tool-call JSON", f"TOOL: {_nested(10_000)}", 502, None, None),
+    # The same nesting as reply text reaches the checks (which read it in linear time) and is masked.
+    ("10,000-level JSON as content", f"REPLY: {_nested(10_000)}", 200, "fix",
+     "[" * 10_000 + '"<EMAIL_ADDRESS>"' + "]" * 10_000),
 ]
 
 
