@@ -74,9 +74,11 @@ class PiiEngines:
     def __init__(self) -> None:
         self.nlp = LeanSpacyNlpEngine()
         self.nlp.load()
+        lexicon = NameLexicon()
+        lexicon.warm_up()
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in (
-            PersonRecognizer(NameLexicon(), ner=self.nlp.ner), EmailRecognizer(), PhoneNumberRecognizer(),
+            PersonRecognizer(lexicon, ner=self.nlp.ner), EmailRecognizer(), PhoneNumberRecognizer(),
             CreditCardRecognizer(), StreetAddressRecognizer(), UsSsnRecognizer(), IbanRecognizer(), IpAddressRecognizer(),
         ):
             registry.add_recognizer(recognizer)

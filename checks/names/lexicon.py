@@ -127,8 +127,14 @@ class NameLexicon:
                 name, given, surname = line.rstrip("\n").split("\t")
                 self.ranks[name] = Ranks(int(given) if given else None, int(surname) if surname else None)
 
+    def warm_up(self) -> None:
+        """Load the place names and word lists now (~2 s), not on the first request that needs them."""
+        self._places = self._places or _load_places()
+        self.zipf("warm")
+        self.foreign_zipf("warm")
+
     def is_place(self, text: str) -> bool:
-        """A city (of 15,000 people or more), a country or a US state, in any of its Latin spellings."""
+        """A city (of 100,000 people or more, or in other spellings 300,000), a country or a US state."""
         if self._places is None:
             self._places = _load_places()
         return fold(text) in self._places
