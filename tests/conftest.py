@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -16,6 +17,9 @@ from openai import OpenAI
 from checks.resources import Resources
 from proxy.services import free_port, wait_until_up
 from tests.fake_upstream import FakeUpstream
+
+if TYPE_CHECKING:
+    from proxy.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -79,6 +83,7 @@ class Proxy:
     connections_log: Path
     keys: dict[str, str] = field(default_factory=dict)
     clients: list[OpenAI | httpx.Client] = field(default_factory=list)
+    granted_everything: list[str] = field(default_factory=list)  # users granted every app the tests create
 
     @property
     def base_url(self) -> str:
@@ -94,7 +99,15 @@ class Proxy:
             out = run_cli(self.config, "keys", "create", "--app", app, "--policy", policy, "--mode", mode,
                           "--on-hold", on_hold)
             self.keys[name] = out.stdout.strip().splitlines()[-1]
+            for email in self.granted_everything:
+                self.store().grant(email, app, "test")
         return self.keys[name]
+
+    def store(self) -> Store:
+        """The server's database, opened in the test process (for grants and time travel)."""
+        from proxy.store import Store
+
+        return Store(f"sqlite:///{self.db}")
 
     def client(self, app: str, policy: str, mode: str, on_hold: str = "wait") -> OpenAI:
         """An openai SDK client for the app (created with that policy and mode on first use)."""
@@ -111,11 +124,21 @@ class Proxy:
         for client in self.clients:
             client.close()
 
-    def user_token(self, email: str, role: str) -> str:
-        return run_cli(self.config, "users", "create", "--email", email, "--role", role).stdout.strip().splitlines()[-1]
+    def user_token(self, email: str, role: str, grant_all: bool = True) -> str:
+        """A new user's API token; unless told otherwise the user is granted every app the
+        tests create (tenant isolation has its own tests)."""
+        token = run_cli(self.config, "users", "create", "--email", email, "--role", role).stdout.strip().splitlines()[-1]
+        if grant_all:
+            self.granted_everything.append(email)
+            for app in self.keys:
+                self.store().grant(email, app, "test")
+        return token
 
 
-def write_config(directory: Path, upstream_url: str, database_url: str | None = None) -> Path:
+TEST_SECRET_KEY = "test-secret-key-not-for-production"
+
+
+def write_config(directory: Path, upstream_url: str, database_url: str | None = None, public_url: str | None = None) -> Path:
     policies = directory / "policies"
     policies.mkdir(exist_ok=True)
     for name, text in TEST_POLICIES.items():
@@ -132,6 +155,12 @@ def write_config(directory: Path, upstream_url: str, database_url: str | None = 
         "check_plugins: ['tests.plugins:CrashingCheck']",
         "upstream_timeout_s: 3",
         "max_body_bytes: 65536",
+        f"secret_key: {TEST_SECRET_KEY}",
+        f"public_url: {public_url or 'http://127.0.0.1:4000'}",
+        "queue_refresh_s: 1",
+        "sweep_interval_s: 0.3",
+        "webhook_backoff_s: 0.3",
+        "webhook_timeout_s: 2",
     ]
     path = directory / "loopguard.yaml"
     path.write_text("\n".join(lines) + "\n")
@@ -160,8 +189,8 @@ def start_server(config: Path, port: int, connections_log: Path, log_name: str =
 @pytest.fixture(scope="session")
 def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     directory = tmp_path_factory.mktemp("proxy")
-    config = write_config(directory, upstream.base_url)
     port = free_port()
+    config = write_config(directory, upstream.base_url, public_url=f"http://127.0.0.1:{port}")
     connections = directory / "connections.log"
     proc = start_server(config, port, connections)
     running = Proxy(config=config, port=port, db=directory / "loopguard.db", connections_log=connections)
