@@ -19,9 +19,14 @@ from proxy.services import free_port, wait_until_up
 from tests.fake_upstream import FakeUpstream
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from proxy.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; `make test` installs it
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 BIN = Path(sys.executable).parent
 AUDIT_HOOK_DIR = Path(__file__).parent / "audit_hook"
 
@@ -32,6 +37,16 @@ checks: {crash: {}, pii: {}}
 on_check_error: hold
 hold_timeout_s: 30
 reason_codes: [{code: ok, label: OK}]
+""",
+    "two-person.yaml": """
+name: two-person
+checks:
+  brand:
+    phrases: [{rule: risky, phrases: [risky phrase], action: hold}]
+default_tier: {name: board, when: {}, priority: 90, sla_minutes: 30, two_person: true}
+reason_codes:
+  - {code: ok, label: Fine to send}
+  - {code: wrong, label: Wrong}
 """,
     "quick-hold.yaml": """
 name: quick-hold
@@ -168,7 +183,8 @@ def write_config(directory: Path, upstream_url: str, database_url: str | None = 
     return path
 
 
-def start_server(config: Path, port: int, connections_log: Path, log_name: str = "serve.log") -> subprocess.Popen[bytes]:
+def start_server(config: Path, port: int, connections_log: Path, log_name: str = "serve.log",
+                 extra: list[str] | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         # The audit hook logs every outbound socket connection the server attempts.
@@ -176,7 +192,8 @@ def start_server(config: Path, port: int, connections_log: Path, log_name: str =
         "LOOPGUARD_CONNECTIONS_LOG": str(connections_log),
     }
     with open(config.parent / log_name, "wb") as log:
-        proc = subprocess.Popen([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port)],
+        proc = subprocess.Popen([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port),
+                                 *(extra or [])],
                                 stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, "loopguard serve", timeout=90)
@@ -197,7 +214,22 @@ def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> I
     yield running
     running.close()
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # a held request that a failed test never decided keeps it open
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Debian chromium for every browser test (never a downloaded build)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -177,6 +177,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     showRanking(ranking());
     const f = form();
-    if (f && !f.hidden && f.dataset.action === "edit") $("#edited_text").dispatchEvent(new Event("lg-preview"));
+    if (f && !f.hidden && f.dataset.action) openDecision(f.dataset.action);  // a kept draft or an error: carry on
   });
 })();
