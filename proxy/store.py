@@ -174,6 +174,13 @@ class Store:
         with self.session() as s:
             return s.get(User, user_id)
 
+    def emails(self, user_ids: Collection[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        with self.session() as s:
+            return {uid: email for uid, email in s.exec(select(User.id, User.email).where(col(User.id).in_(sorted(user_ids))))
+                    if uid is not None}
+
     def user_by_email(self, email: str) -> User | None:
         with self.session() as s:
             return s.exec(select(User).where(User.email == normalise_email(email))).first()

@@ -54,6 +54,7 @@ class HistoryEntry:
 class ItemView:
     item: ReviewItem
     app_name: str
+    frame_origins: list[str]
     policy: Policy
     tier: Tier
     conversation: list[tuple[str, str]]
@@ -81,19 +82,22 @@ def build(gw: Gateway, item: ReviewItem) -> ItemView:
                                                                  "reason_codes": [{"code": "other", "label": "Other"}]})
     candidates = [_candidate(i, c) for i, c in enumerate(interaction.candidates if interaction else [])]
     fired = sorted({m.rule for c in candidates for m in c.marks})
-    emails = _emails(gw, item)
+    decisions = gw.store.decisions_for(item.id or 0)
+    trail = gw.store.audit_trail(f"review:{item.id}")
+    emails = _emails(gw, item, decisions, trail)
     app = gw.store.get_app(item.app_id)
     holder = live_claimer(gw, item)
     return ItemView(
-        item=item, app_name=app.name if app else "?", policy=policy, tier=_tier(policy, item.tier),
+        item=item, app_name=app.name if app else "?", frame_origins=app.frame_origins if app else [],
+        policy=policy, tier=_tier(policy, item.tier),
         conversation=[(str(m.get("role", "")), _text(m.get("content"))) for m in request.get("messages") or []
                       if isinstance(m, dict)],
         candidates=candidates, metadata=_metadata(interaction.request_metadata if interaction else {}),
         model=str(request.get("model", "")),
         playbook=[e for e in policy.playbook if set(e.rules) & set(fired)],
         reasons={a: reason_codes_for(policy, a) for a in ACTIONS},
-        decisions=[(d, emails.get(d.reviewer_id, f"user {d.reviewer_id}")) for d in gw.store.decisions_for(item.id or 0)],
-        history=[_history(e, emails) for e in gw.store.audit_trail(f"review:{item.id}")],
+        decisions=[(d, emails.get(d.reviewer_id, f"user {d.reviewer_id}")) for d in decisions],
+        history=[_history(e, emails) for e in trail],
         deliveries=deliveries_for(gw.store, item.id or 0),
         claimer=emails.get(holder) if holder else None, claimer_id=holder, claim_until=claim_expires_at(gw, item),
         first_approver=emails.get(item.first_approver_id) if item.first_approver_id else None,
@@ -153,13 +157,12 @@ def _show(value: Any) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
 
 
-def _emails(gw: Gateway, item: ReviewItem) -> dict[int, str]:
-    ids = {d.reviewer_id for d in gw.store.decisions_for(item.id or 0)}
+def _emails(gw: Gateway, item: ReviewItem, decisions: list[Decision], trail: list[AuditEntry]) -> dict[int, str]:
+    """The emails of everyone the page names, in one query."""
+    ids = {d.reviewer_id for d in decisions}
     ids |= {i for i in (item.claimed_by, item.first_approver_id) if i is not None}
-    ids |= {int(e.actor.split(":", 1)[1]) for e in gw.store.audit_trail(f"review:{item.id}")
-            if e.actor.startswith("user:") and e.actor.split(":", 1)[1].isdigit()}
-    users = (gw.store.get_user(i) for i in ids)
-    return {u.id: u.email for u in users if u is not None and u.id is not None}
+    ids |= {int(e.actor[5:]) for e in trail if e.actor.startswith("user:") and e.actor[5:].isdigit()}
+    return gw.store.emails(ids)
 
 
 def _history(entry: AuditEntry, emails: dict[int, str]) -> HistoryEntry:

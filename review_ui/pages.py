@@ -159,12 +159,11 @@ async def _item(request: Request, viewer: Viewer, current: sessions.Current, rev
     draft = await run_in_threadpool(drafts.kept, gw.store, review_id, viewer.id)
     if draft is not None and not state.action and error is None:
         state = FormState(draft.action, draft.reason_code, draft.note, draft.edited_text)
-    app = await run_in_threadpool(gw.store.get_app, found.app_id)
     context = {"v": view, "form": state, "draft": draft, "done": done, "why_not": _why_not(viewer, view),
                "error": error, "error_findings": (error.details.get("findings") if error else None) or [],
                "embed": embed}
     return render(request, "embed.html" if embed else "item.html", context, status=error.status if error else 200,
-                  current=current, viewer=viewer, csp=frame_policy(app.frame_origins if app else []) if embed else None)
+                  current=current, viewer=viewer, csp=frame_policy(view.frame_origins) if embed else None)
 
 
 def _why_not(viewer: Viewer, view: item.ItemView) -> str:
