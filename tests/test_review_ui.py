@@ -229,6 +229,10 @@ def test_rank_three_candidates_and_approve_the_chosen_one(proxy: Proxy, browser:
         page.keyboard.press(key)
     expect(page.locator("#ranking-shown")).to_have_text("#3 › #1 › #2")
     expect(page.locator("#cand-2 .rank-badge")).to_have_text("rank 1")
+    page.drag_and_drop("#cand-1 header", "#cand-0 header")  # by mouse: #2 goes above #1
+    expect(page.locator("#ranking-shown")).to_have_text("#3 › #2 › #1")
+    page.drag_and_drop("#cand-0 header", "#cand-1 header")  # and back
+    expect(page.locator("#ranking-shown")).to_have_text("#3 › #1 › #2")
     page.keyboard.press("a")
     page.keyboard.press("1")
     page.wait_for_url(re.compile(rf"after={review_id}&did=approved"))

@@ -1,6 +1,7 @@
 // loopguard review UI: keyboard shortcuts (and the few clicks that share their code).
 // Queue: j/k move, Enter opens, "." shows new arrivals. Item: a/e/r/x open a decision,
-// 1..9 pick its reason and send it (or, with no decision open, rank candidates),
+// 1..9 pick its reason and send it (or, with no decision open, rank candidates; dragging a
+// candidate's header onto another ranks it too),
 // Esc leaves a text box or closes the decision, q goes back to the queue. ? shows help.
 (() => {
   "use strict";
@@ -168,6 +169,28 @@
     if (target.dataset.close !== undefined) { if (closeDecision()) ev.preventDefault(); return; }
     if (target.dataset.rank) { rank(Number(target.dataset.rank)); return; }
     if (target.dataset.action && openDecision(target.dataset.action)) ev.preventDefault();
+  });
+
+  // Ranking by drag: drop a candidate's header on another to put it just before that one.
+  document.addEventListener("dragstart", (ev) => {
+    const card = ev.target.closest && ev.target.closest(".candidate");
+    if (card) ev.dataTransfer.setData("text/plain", card.dataset.index);
+  });
+  document.addEventListener("dragover", (ev) => {
+    if (ev.target.closest && ev.target.closest(".candidate")) ev.preventDefault();
+  });
+  document.addEventListener("drop", (ev) => {
+    const card = ev.target.closest && ev.target.closest(".candidate");
+    const moved = ev.dataTransfer.getData("text/plain");
+    if (!card || moved === "") return;
+    ev.preventDefault();
+    const from = Number(moved);
+    let list = ranking();
+    if (!list.length) list = candidates().map((c) => Number(c.dataset.index));
+    list = list.filter((i) => i !== from);
+    const at = list.indexOf(Number(card.dataset.index));
+    list.splice(at < 0 ? list.length : at, 0, from);
+    showRanking(list);
   });
 
   document.addEventListener("input", (ev) => {
