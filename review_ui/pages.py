@@ -171,6 +171,10 @@ def _why_not(viewer: Viewer, view: item.ItemView) -> str:
     it = view.item
     if not viewer.can_decide:
         return f"Your role ({viewer.role}) can read items but not decide them."
+    if it.status == "expired":
+        shown = "released" if view.policy.timeout_action == "release" else "blocked"
+        return (f"This hold timed out at {it.decided_at:%H:%M} UTC: the policy's timeout action applied, and the "
+                f"output was {shown}." if it.decided_at else "This hold timed out.")
     if it.status in decisions.DECIDED:
         return f"This item is {it.status}; nothing is left to decide."
     if it.status == "escalated" and not viewer.is_lead:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, Page
+from sqlmodel import SQLModel
 
 from review_ui.auth import hash_password
 from tests.conftest import ROOT, Proxy
@@ -97,12 +98,16 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
-def sql(proxy: Proxy, statement: str, **params: Any) -> None:
-    """Moves time for the server by editing its database (claims lapse, sessions idle out)."""
-    from sqlalchemy import text
+def rewrite(proxy: Proxy, model: type[SQLModel], row_id: int | None = None, **values: Any) -> None:
+    """Moves time for the server by editing its database (claims lapse, sessions idle out).
+    Typed by the model's columns, so datetimes are stored exactly as the server stores them."""
+    from sqlmodel import col, update
 
+    statement = update(model).values(**values)
+    if row_id is not None:
+        statement = statement.where(col(model.id) == row_id)  # type: ignore[attr-defined]
     with proxy.store().engine.begin() as conn:
-        conn.execute(text(statement), params)
+        conn.execute(statement)
 
 
 class Keys:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import col, update
 
 from proxy.models import ReviewItem, utcnow
 from proxy.store import Store
@@ -111,6 +112,6 @@ def test_the_next_item_skips_other_peoples_live_claims(store: Store) -> None:
     assert queue.next_open(store, viewer, 600, skip=set()) == ids["sooner"]
     assert queue.next_open(store, viewer, 600, skip={ids["sooner"]}) == ids["big-deal"]
     with store.engine.begin() as conn:  # the other reviewer's claim lapses
-        conn.execute(text("UPDATE reviewitem SET claimed_at = :at WHERE id = :id"),
-                     {"at": utcnow() - timedelta(hours=1), "id": ids["critical"]})
+        conn.execute(update(ReviewItem).where(col(ReviewItem.id) == ids["critical"])
+                     .values(claimed_at=utcnow() - timedelta(hours=1)))
     assert queue.next_open(store, viewer, 600, skip=set()) == ids["critical"]

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Browser, expect
 
-from proxy.models import utcnow
+from proxy.models import ReviewItem, ReviewSession, utcnow
 from tests.conftest import Proxy
 from tests.review_helpers import (
     Keys,
@@ -25,9 +25,9 @@ from tests.review_helpers import (
     newest_pending,
     person,
     poll,
+    rewrite,
     shot,
     signed_in,
-    sql,
 )
 
 pytestmark = pytest.mark.timeout(180)
@@ -278,8 +278,7 @@ def test_a_decision_on_an_item_someone_else_decided_says_who_and_when_and_keeps_
     page.goto(f"{proxy.root}/review/items/{review_id}")
     page.keyboard.press("e")
     page.locator("#edited_text").fill("A careful rewrite that took a while.")
-    sql(proxy, "UPDATE reviewitem SET claimed_at = :at WHERE id = :id",  # the claim lapses while the reviewer types...
-        at=utcnow() - timedelta(hours=1), id=review_id)
+    rewrite(proxy, ReviewItem, review_id, claimed_at=utcnow() - timedelta(hours=1))  # the claim lapses while typing...
     api = proxy.review_api(api_token)  # ...and a lead decides the item meanwhile
     assert api.post(f"/reviews/{review_id}/decision", json={"action": "reject", "reason_code": "tone"}).status_code == 200
     page.keyboard.press("Escape")
@@ -304,7 +303,7 @@ def test_session_expiry_keeps_the_unsent_edit_and_says_so(proxy: Proxy, browser:
     page.keyboard.press("e")
     edit = "Happy to offer 10% off; typed before lunch."
     page.locator("#edited_text").fill(edit)
-    sql(proxy, "UPDATE reviewsession SET last_seen_at = :at", at=utcnow() - timedelta(hours=3))  # lunch: idles out
+    rewrite(proxy, ReviewSession, last_seen_at=utcnow() - timedelta(hours=3))  # lunch: the session idles out
     page.keyboard.press("Escape")
     page.keyboard.press("1")
     feedback = page.locator("#decision-feedback")

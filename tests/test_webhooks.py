@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import httpx
 
-from proxy.models import utcnow
+from proxy.models import ReviewItem, utcnow
 from tests.conftest import Proxy, run_cli
-from tests.review_helpers import deferred, person, poll, sql
+from tests.review_helpers import deferred, person, poll, rewrite
 from tests.webhook_receiver import Receiver
 
 
@@ -68,7 +68,7 @@ def test_a_breached_sla_is_marked_moved_up_to_the_leads_and_announced_once(proxy
         webhook_app(proxy, "sla-app", receiver.url())
         reviewer = person(proxy, "sla-reviewer@example.com", "reviewer", ["sla-app"])
         review_id = deferred(proxy, "sla-app", "REPLY: Happy to offer 30% off if you sign today.")
-        sql(proxy, "UPDATE reviewitem SET sla_deadline = :at WHERE id = :id", at=utcnow() - timedelta(minutes=1), id=review_id)
+        rewrite(proxy, ReviewItem, review_id, sla_deadline=utcnow() - timedelta(minutes=1))
         wait_for(lambda: any(json.loads(r.body)["event"] == "review.sla_breach" for r in receiver.received))
         time.sleep(1.0)  # several more sweeps: still one announcement
         breaches = [json.loads(r.body) for r in receiver.received if json.loads(r.body)["event"] == "review.sla_breach"]
