@@ -41,7 +41,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from proxy.models import Interaction, ReviewItem, utcnow  # noqa: E402
 from proxy.services import free_port, wait_until_up  # noqa: E402
 from proxy.store import Store  # noqa: E402
-from review_ui.auth import hash_password  # noqa: E402
+from review_ui.accounts.auth import hash_password  # noqa: E402
 
 PASSWORD = "bench-password-123"
 REVIEWER = "bench@example.com"

@@ -110,7 +110,7 @@ class DemoAccess:
 def set_up_access(store: Store) -> DemoAccess:
     """The demo app (sales-email policy, review mode, defer) and a reviewer with a fresh
     password who is granted it."""
-    from review_ui.auth import hash_password
+    from review_ui.accounts.auth import hash_password
 
     _, key = store.create_app_key(DEMO_APP, "sales-email", "review", "defer")
     _, token = store.create_user(REVIEWER, "reviewer", "demo")

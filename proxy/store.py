@@ -5,7 +5,7 @@ SQLite (WAL) by default; any SQLAlchemy URL works. Every change of a review item
 is a conditional update on the version it was read at (first writer wins), so two
 reviewers can never both decide the same item, and a decision never lands on a state its
 reviewer did not see. Browser sessions, the queue and webhooks keep their queries in their
-own modules (`review_ui.sessions`, `review_ui.queue`, `proxy.webhooks`).
+own modules (`review_ui.accounts.sessions`, `review_ui.queue`, `proxy.webhooks`).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from proxy.models import ReviewItem
 from proxy.requests import bearer_token
 from proxy.webhooks import review_link
 from review_ui import decisions, queue
-from review_ui.access import Viewer, viewer_for
+from review_ui.accounts.access import Viewer, viewer_for
 
 router = APIRouter(prefix="/api")
 

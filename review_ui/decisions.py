@@ -29,7 +29,7 @@ from proxy.holds import released_after
 from proxy.models import Decision, Interaction, ReviewItem, utcnow
 from proxy.policy import Policy, ReasonCode
 from review_ui import drafts
-from review_ui.access import Viewer
+from review_ui.accounts.access import Viewer
 
 ACTIONS = ("approve", "edit", "reject", "escalate")
 NEW_STATUS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escalate": "escalated"}

@@ -26,8 +26,9 @@ from proxy.fields import sanitize_text
 from proxy.gateway import Gateway
 from proxy.guard import check_context, check_text, public_finding
 from proxy.models import ReviewItem
-from review_ui import admin, decisions, diff, drafts, item, login, queue, sessions
-from review_ui.access import Viewer, viewer_for
+from review_ui import decisions, diff, drafts, item, queue
+from review_ui.accounts import admin, login, sessions
+from review_ui.accounts.access import Viewer, viewer_for
 from review_ui.headers import frame_policy
 from review_ui.templates import make_templates
 from review_ui.web import SignInRequired, answer_sign_in, gateway, is_htmx, redirect, render, signed_in

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from proxy.models import App, ReviewItem, User, utcnow
 from proxy.store import OPEN_STATUSES, Store
-from review_ui.access import Viewer
+from review_ui.accounts.access import Viewer
 
 PAGE_SIZE = 100
 STATUSES = ("open", "pending", "claimed", "escalated", "approved", "edited", "rejected", "expired")

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from proxy.gateway import Gateway
-from review_ui import sessions
-from review_ui.access import Viewer, viewer_for
+from review_ui.accounts import sessions
+from review_ui.accounts.access import Viewer, viewer_for
 
 LOGIN = "/review/login"
 HOME = "/review"

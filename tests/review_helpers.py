@@ -13,7 +13,7 @@ import httpx
 from playwright.sync_api import Browser, Page
 from sqlmodel import SQLModel
 
-from review_ui.auth import hash_password
+from review_ui.accounts.auth import hash_password
 from tests.conftest import ROOT, Proxy
 
 PASSWORD = "correct horse battery"

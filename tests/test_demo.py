@@ -10,8 +10,8 @@ import pytest
 from proxy import demo
 from proxy.config import load_settings
 from proxy.store import Store
-from review_ui.access import viewer_for
-from review_ui.auth import sign_in
+from review_ui.accounts.access import viewer_for
+from review_ui.accounts.auth import sign_in
 from tests.conftest import Proxy
 
 

@@ -14,7 +14,7 @@ from sqlmodel import col, update
 from proxy.models import ReviewItem, utcnow
 from proxy.store import Store
 from review_ui import queue
-from review_ui.access import viewer_for
+from review_ui.accounts.access import viewer_for
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

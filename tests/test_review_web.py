@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from proxy.services import free_port
-from review_ui.admin import origin_list
+from review_ui.accounts.admin import origin_list
 from review_ui.web import safe_next
 from tests.conftest import Proxy, run_cli, start_server
 from tests.review_helpers import PASSWORD, deferred, person, signed_in

@@ -127,7 +127,7 @@ def apps_set_webhook(config: str | None, app_name: str, url: str | None) -> None
 def apps_frame_origins(config: str | None, app_name: str, origins: tuple[str, ...]) -> None:
     """Origins (https://crm.example.com) that may frame the app's /review/items/ID/embed; none: nobody."""
     from proxy.store import StoreError
-    from review_ui.admin import origin_list
+    from review_ui.accounts.admin import origin_list
 
     try:
         app = store(config).set_frame_origins(app_name, origin_list(" ".join(origins)), ACTOR)

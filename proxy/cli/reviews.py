@@ -42,7 +42,7 @@ def reviews_decide(config: str | None, review_id: int, email: str, action: str, 
     """Decide an item as EMAIL (for scripts and break-glass use)."""
     from proxy.errors import ApiError
     from proxy.gateway import Gateway
-    from review_ui.access import viewer_for
+    from review_ui.accounts.access import viewer_for
     from review_ui.decisions import DecisionIn, decide
 
     gateway = Gateway.build(settings(config))

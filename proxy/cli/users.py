@@ -41,7 +41,7 @@ def users_create(config: str | None, email: str, role: str) -> None:
 def users_set_password(config: str | None, email: str) -> None:
     """Set the browser sign-in password: read from stdin when piped, else prompted twice."""
     from proxy.store import StoreError
-    from review_ui.auth import hash_password
+    from review_ui.accounts.auth import hash_password
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)

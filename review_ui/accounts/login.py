@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from proxy.models import ReviewItem
-from review_ui import auth, drafts, sessions
+from review_ui import drafts
+from review_ui.accounts import auth, sessions
 from review_ui.headers import frame_policy
 from review_ui.web import HOME, LOGIN, gateway, is_htmx, redirect, render, safe_next, signed_in
 

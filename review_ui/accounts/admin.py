@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from proxy.store import StoreError
-from review_ui import sessions
+from review_ui.accounts import sessions
 from review_ui.web import gateway, redirect, render, signed_in
 
 router = APIRouter(prefix="/review/admin")
