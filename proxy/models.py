@@ -113,7 +113,9 @@ class ReviewItem(SQLModel, table=True):
     `first_approver_id` and the output that approval would release in `pending_release`.
     """
 
-    __table_args__ = (Index("ix_reviewitem_queue", "status", "priority", "sla_deadline"),)
+    # Covers the queue's filters, order and per-tier counts, so they are read from the index alone.
+    __table_args__ = (Index("ix_reviewitem_queue", "status", "app_id", "tier", "priority", "sla_deadline", "deal_value",
+                            "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     interaction_id: int = Field(foreign_key="interaction.id", index=True)
     app_id: int = Field(foreign_key="app.id", index=True)

@@ -120,7 +120,7 @@ def load(store: Store, viewer: Viewer, filters: Filters, claim_timeout_s: int, l
         app_rows = list(s.exec(select(App.id, App.name, App.policy)))
         apps = {name: app_id for app_id, name, _ in app_rows if app_id is not None and viewer.sees(app_id)}
         where = _where(viewer, filters, apps)
-        items = list(s.exec(select(ReviewItem).where(*where).order_by(*_order(viewer)).limit(limit)))
+        items = _in_order(s, list(s.exec(select(ReviewItem.id).where(*where).order_by(*_order(viewer)).limit(limit))))
         summary = s.exec(sa_select(col(ReviewItem.tier), func.max(ReviewItem.priority), func.count(),  # type: ignore[call-overload]
                                    func.min(ReviewItem.created_at), func.max(ReviewItem.id))
                          .where(*where).group_by(col(ReviewItem.tier))).all()
@@ -133,6 +133,15 @@ def load(store: Store, viewer: Viewer, filters: Filters, claim_timeout_s: int, l
     return Queue(rows=rows, tiers=[(t[0], int(t[2])) for t in tiers], oldest=oldest,
                  total=sum(int(t[2]) for t in tiers), newest_id=max((int(t[4] or 0) for t in summary), default=0),
                  apps=sorted(apps), policies=sorted({p for app_id, _, p in app_rows if app_id is not None and viewer.sees(app_id)}))
+
+
+def _in_order(s: Any, ids: list[int | None]) -> list[ReviewItem]:
+    """The items of `ids`, in that order: ordering ids alone reads only the queue index,
+    then only the rows shown are read."""
+    if not ids:
+        return []
+    rows = {i.id: i for i in s.exec(select(ReviewItem).where(col(ReviewItem.id).in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
 
 
 def _emails(s: Any, user_ids: set[int | None]) -> dict[int, str]:

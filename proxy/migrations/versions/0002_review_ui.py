@@ -135,7 +135,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('pending_release', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('sla_breached_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default=sa.text('0')))
-        batch_op.create_index('ix_reviewitem_queue', ['status', 'priority', 'sla_deadline'], unique=False)
+        batch_op.create_index('ix_reviewitem_queue', ['status', 'app_id', 'tier', 'priority', 'sla_deadline', 'deal_value',
+                                                      'created_at'], unique=False)
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
