@@ -22,7 +22,7 @@ from proxy.models import App, ReviewItem, User, utcnow
 from proxy.store import OPEN_STATUSES, Store
 from review_ui.accounts.access import Viewer
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # the most urgent rows; more is a matter for the filters
 STATUSES = ("open", "pending", "claimed", "escalated", "approved", "edited", "rejected", "expired")
 MODES = ("monitor", "review", "command")
 
