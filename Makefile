@@ -34,11 +34,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Debian's packages the tests need and pip cannot bring: PostgreSQL's server (the PostgreSQL
+# tests) and Chromium (the review UI's browser tests drive /usr/bin/chromium with Playwright;
+# never `playwright install`, which downloads a browser build).
+SYSTEM_PACKAGES := $(if $(PG_INITDB),,postgresql) $(if $(wildcard /usr/bin/chromium),,chromium)
+
 system-deps:
-ifeq ($(PG_INITDB),)
-	@echo "==> installing PostgreSQL from Debian's packages (for the PostgreSQL tests)"
+ifneq ($(strip $(SYSTEM_PACKAGES)),)
+	@echo "==> installing $(strip $(SYSTEM_PACKAGES)) from Debian's packages (for the PostgreSQL and browser tests)"
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null
 endif
 
 unit: install system-deps

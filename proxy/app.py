@@ -1,26 +1,61 @@
-"""The ASGI app: the gateway's routes and the review API, wrapped in the body-size limit."""
+"""The ASGI app: the gateway's routes and the review UI with its JSON API, wrapped in the
+body-size limit and the review UI's security headers.
+
+`routes` picks what one process serves: `all`, `proxy` (the OpenAI-compatible routes apps
+call) or `review` (the reviewers' web app and JSON API), so a company can expose the proxy
+to apps and keep the review UI internal. Every process runs the background sweeps
+(`proxy.sweeps`): they work on the shared database and never do anything twice.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
-from proxy import chat, routes
+from proxy import chat, routes, sweeps
 from proxy.errors import ApiError, handle_api_error, handle_http_error, handle_validation_error
 from proxy.gateway import Gateway
 from proxy.limits import BodySizeLimit
 from review_ui import api as review_api
+from review_ui import pages
+from review_ui.headers import SecurityHeaders
+
+Routes = Literal["all", "proxy", "review"]
+ROUTE_SETS: tuple[Routes, ...] = ("all", "proxy", "review")
 
 
-def create_app(gateway: Gateway) -> ASGIApp:
-    app = FastAPI(title="loopguard", version="0.1.0", docs_url=None, redoc_url=None)
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(sweeps.run(app.state.gateway))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app(gateway: Gateway, routes_served: Routes = "all") -> ASGIApp:
+    app = FastAPI(title="loopguard", version="0.1.0", docs_url=None, redoc_url=None,
+                  lifespan=_lifespan)
     app.state.gateway = gateway
     app.add_exception_handler(ApiError, handle_api_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
-    app.include_router(chat.router)
-    app.include_router(routes.router)
-    app.include_router(review_api.router)
-    return BodySizeLimit(app, gateway.settings.max_body_bytes)
+    if routes_served in ("all", "proxy"):
+        app.include_router(chat.router)
+        app.include_router(routes.router)
+    else:
+        app.add_api_route("/healthz", routes.healthz, methods=["GET"])
+    if routes_served in ("all", "review"):
+        app.include_router(review_api.router)
+        pages.install(app)
+    return BodySizeLimit(SecurityHeaders(app), gateway.settings.max_body_bytes)

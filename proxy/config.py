@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,6 +36,20 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
     upstream_timeout_s: float = Field(60.0, gt=0)
     claim_timeout_s: int = Field(600, gt=0)
+    # The review UI and webhooks.
+    secret_key: str | None = Field(None, min_length=16)  # derives webhook signing secrets; never logged
+    public_url: str = "http://127.0.0.1:4000"  # where reviewers reach loopguard: links in webhooks and the CLI
+    session_idle_s: int = Field(1800, gt=0)  # a browser session unused this long ends
+    session_max_s: int = Field(12 * 3600, gt=0)  # and any session ends this long after login
+    cookie_secure: Literal["auto", "always", "never"] = "auto"  # auto: Secure when the request came over https
+    login_max_failures: int = Field(5, gt=0)  # wrong passwords for one email before it is locked out
+    login_lockout_s: int = Field(900, gt=0)  # how long failures count, and so how long a lockout lasts
+    login_ip_max_failures: int = Field(30, gt=0)  # wrong passwords from one address in that time
+    webhook_timeout_s: float = Field(5.0, gt=0)
+    webhook_max_attempts: int = Field(8, gt=0)
+    webhook_backoff_s: float = Field(2.0, gt=0)  # first retry after this, doubling each time (capped at an hour)
+    queue_refresh_s: float = Field(5.0, gt=0)  # how often an open queue page refreshes its rows and counts
+    sweep_interval_s: float = Field(1.0, gt=0)  # how often due webhooks, hold timeouts and SLA breaches are handled
 
     @property
     def model_names(self) -> list[str]:
@@ -78,7 +92,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def load_settings(path: Path) -> Settings:
     data = read_yaml(path)
-    for key in ("database_url", "policies_dir"):
+    for key in ("database_url", "policies_dir", "secret_key", "public_url"):
         if key in data:
             data[key] = resolve_env(data[key], f"{path}: {key}")
     try:

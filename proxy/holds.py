@@ -1,14 +1,15 @@
 """Held outputs: queueing a review item, waiting for its decision, releasing the result.
 
 Waiting polls the database, so a decision taken through any proxy worker (or after a
-restart) releases the request.
+restart) releases the request. A hold that times out gets the policy's timeout action
+and, like a decision, is announced on the app's webhook (`proxy.webhooks`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,10 +17,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from checks.types import coerce_number
+from proxy import webhooks
 from proxy.edits import checked_edit
 from proxy.guard import GuardResult
 from proxy.models import Interaction, ReviewItem, utcnow
 from proxy.policy import LoadedPolicy, Policy
+from proxy.responses import notice_message
 from proxy.store import Store
 
 DECIDED = ("approved", "edited", "rejected", "expired")
@@ -36,13 +39,21 @@ class Release:
 
 def new_review_item(interaction_id: int, app_id: int, mode: str, policy: Policy, guard: GuardResult,
                     metadata: dict[str, Any], blocking: bool) -> ReviewItem:
+    tier = guard.verdict.tier
     return ReviewItem(
         interaction_id=interaction_id, app_id=app_id, policy=policy.name, mode=mode,
-        decision=guard.verdict.action, blocking=blocking, tier=guard.verdict.tier.name,
-        priority=guard.verdict.tier.priority,
+        decision=guard.verdict.action, blocking=blocking, tier=tier.name, priority=tier.priority,
         deal_value=coerce_number(metadata.get("deal_value")),
-        sla_deadline=utcnow() + timedelta(minutes=guard.verdict.tier.sla_minutes),
+        sla_deadline=utcnow() + timedelta(minutes=tier.sla_minutes),
+        rules=_listed(f.rule for f in guard.findings), checks=_listed(f.check for f in guard.findings),
+        two_person=tier.two_person and mode == "command",
     )
+
+
+def _listed(names: Iterable[str]) -> str:
+    """",a,b," so that `LIKE '%,a,%'` finds exactly the name a."""
+    unique = sorted(set(names))
+    return f",{','.join(unique)}," if unique else ""
 
 
 async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: list[dict[str, Any]],
@@ -61,24 +72,37 @@ async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: 
             return Release("pending", None)
         await asyncio.sleep(POLL_SECONDS)
     released = fixed if policy.timeout_action == "release" else None
-    if await run_in_threadpool(store.expire_review, review_id, released):
+    if await run_in_threadpool(expire, store, review_id, released):
         return Release("expired", released)
     item = await run_in_threadpool(store.get_review, review_id)  # decided at the last moment
     assert item is not None
     return Release(item.status, item.released_output)
 
 
+def expire(store: Store, review_id: int, released: list[dict[str, Any]] | None) -> bool:
+    """Applies a timed-out hold's timeout action (released or blocked) and announces it."""
+    if not store.expire_review(review_id, released):
+        return False
+    webhooks.enqueue(store, review_id, "review.expired")
+    return True
+
+
 def released_after(policy: LoadedPolicy, interaction: Interaction, action: str, candidate_index: int,
                    edited_text: str | None) -> list[dict[str, Any]] | None:
     """What the app receives after a reviewer's decision (None: it stays blocked).
 
-    An edit replaces its candidate with the checked edit (`proxy.edits`); it raises a 409
-    ApiError when the edit still holds a block-level finding.
+    Approve releases the chosen candidate's guarded text; edit releases the checked edit
+    (`proxy.edits`) in its place, and raises a 409 ApiError when the edit still holds a
+    block-level finding. With several candidates, the ones the reviewer did not choose get
+    the policy's block message: a reviewer who picked one of three has not approved the others.
     """
     fixed = [c["fixed"] for c in interaction.candidates]
     if action == "reject":
         return None
+    chosen = fixed[candidate_index] if candidate_index < len(fixed) else None
     if action == "edit":
-        edit = checked_edit(policy, interaction.request, interaction.request_metadata, edited_text or "")
-        return [edit if i == candidate_index else m for i, m in enumerate(fixed or [edit])]
-    return fixed
+        chosen = checked_edit(policy, interaction.request, interaction.request_metadata, edited_text or "")
+    if chosen is None:
+        return fixed
+    withheld = notice_message(policy.policy.messages.block)
+    return [chosen if i == candidate_index else withheld for i in range(max(len(fixed), 1))]

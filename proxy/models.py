@@ -1,7 +1,10 @@
-"""Storage models: apps and keys, users, interactions, review items, decisions, audit log.
+"""Storage models: apps and keys, users and their grants, browser sessions and login
+attempts, interactions, review items, decisions and drafts, webhook deliveries, audit log.
 
 JSON-valued columns hold request bodies, candidates and findings as they were, so what
-the app asked and what each check saw can always be reconstructed.
+the app asked and what each check saw can always be reconstructed. Secrets are never
+stored: keys, user tokens and session tokens as SHA-256 digests, passwords as argon2
+hashes, and a webhook's signing secret not at all (it is derived, see `proxy.webhooks`).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -24,6 +27,9 @@ class App(SQLModel, table=True):
     mode: str  # monitor | review | command
     on_hold: str = "wait"  # wait | defer
     created_at: datetime = Field(default_factory=utcnow)
+    webhook_url: str | None = None
+    webhook_salt: str | None = None  # with the server's secret_key, derives the signing secret
+    frame_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # may frame the embed view
 
 
 class ApiKey(SQLModel, table=True):
@@ -41,6 +47,39 @@ class User(SQLModel, table=True):
     role: str  # reviewer | lead | admin | ml
     token_hash: str = Field(index=True, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    password_hash: str | None = None  # argon2; None: no browser login yet
+    disabled_at: datetime | None = None  # revoked: no token, no session, no login
+
+
+class AppGrant(SQLModel, table=True):
+    """A reviewer, lead or ML user may see (and, by role, decide) the items of this app."""
+
+    __table_args__ = (UniqueConstraint("user_id", "app_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    app_id: int = Field(foreign_key="app.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewSession(SQLModel, table=True):
+    """A browser session: the cookie holds the token, the table its digest (revocable)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(index=True, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One password login, kept for rate limiting and lockout (emails are lower-cased)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True)
+    ip: str = Field(index=True)
+    ok: bool
+    at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Interaction(SQLModel, table=True):
@@ -67,8 +106,16 @@ class Interaction(SQLModel, table=True):
 
 class ReviewItem(SQLModel, table=True):
     """A held (or queued-for-audit) output. Status: pending, claimed, approved, edited,
-    rejected, escalated, expired."""
+    rejected, escalated, expired.
 
+    `rules` and `checks` list what fired as ",a,b," so the queue filters without reading
+    the interaction's findings. A two-person item keeps its first approval in
+    `first_approver_id` and the output that approval would release in `pending_release`.
+    """
+
+    # Covers the queue's filters, order and per-tier counts, so they are read from the index alone.
+    __table_args__ = (Index("ix_reviewitem_queue", "status", "app_id", "tier", "priority", "sla_deadline", "deal_value",
+                            "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     interaction_id: int = Field(foreign_key="interaction.id", index=True)
     app_id: int = Field(foreign_key="app.id", index=True)
@@ -86,6 +133,13 @@ class ReviewItem(SQLModel, table=True):
     claimed_at: datetime | None = None
     decided_at: datetime | None = None
     released_output: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    rules: str = ""
+    checks: str = ""
+    two_person: bool = False
+    first_approver_id: int | None = None
+    pending_release: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    sla_breached_at: datetime | None = None
+    version: int = 0  # bumped by every change of state: a decision applies only to the state it was made on
 
 
 class Decision(SQLModel, table=True):
@@ -98,7 +152,50 @@ class Decision(SQLModel, table=True):
     candidate_index: int = 0
     original_text: str | None = None
     edited_text: str | None = None
+    ranking: list[int] | None = Field(default=None, sa_column=Column(JSON))  # candidate indexes, best first
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewDraft(SQLModel, table=True):
+    """A decision a reviewer typed but could not send (session expired, claim lost): kept
+    server-side and offered again on the item page."""
+
+    __table_args__ = (UniqueConstraint("review_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviewitem.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    action: str = ""
+    reason_code: str = ""
+    note: str = ""
+    edited_text: str | None = None
+    why: str = ""  # what stopped it, shown with the draft
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for an app's webhook. `body` is frozen at the first attempt, so every retry
+    sends (and signs) the same bytes. Status: pending, delivered, failed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: int = Field(foreign_key="app.id", index=True)
+    review_id: int = Field(foreign_key="reviewitem.id", index=True)
+    event: str  # review.decided | review.expired | review.sla_breach
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    body: str | None = None
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+class WebhookAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhookdelivery.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    status_code: int | None = None
+    error: str = ""
+    duration_ms: float = 0.0
 
 
 class AuditEntry(SQLModel, table=True):
@@ -108,7 +205,7 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     actor: str
     action: str
-    subject: str
+    subject: str = Field(index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     prev_hash: str
     hash: str

@@ -40,7 +40,11 @@ class TierCondition(BaseModel):
 
 
 class Tier(BaseModel):
-    """A triage tier: queue priority and SLA, and optionally a stronger action."""
+    """A triage tier: queue priority and SLA, and optionally a stronger action.
+
+    `two_person: true` makes a `command`-mode item of this tier need approvals from two
+    distinct users before anything is released.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +53,7 @@ class Tier(BaseModel):
     action: Action | None = None
     priority: int = 0
     sla_minutes: int = Field(240, gt=0)
+    two_person: bool = False
 
 
 class ReasonCode(BaseModel):

@@ -1,7 +1,9 @@
 """The JSON review API: list held items, claim them, decide them. Bearer user tokens.
 
 Reviewers approve, edit, reject or escalate; an escalated item waits for a lead or
-admin. Every decision needs a reason code from the item's policy taxonomy.
+admin. Every decision needs a reason code from the item's policy taxonomy. A user sees
+only the items of the apps granted to them (admins: all); other items answer 404. Every
+route goes through `review_ui.decisions`, the code path the web pages use too.
 """
 
 from __future__ import annotations
@@ -14,42 +16,47 @@ from starlette.concurrency import run_in_threadpool
 
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
-from proxy.holds import released_after
-from proxy.models import Decision, ReviewItem, User
+from proxy.models import ReviewItem
 from proxy.requests import bearer_token
+from proxy.webhooks import review_link
+from review_ui import decisions, queue
+from review_ui.accounts.access import Viewer, viewer_for
 
 router = APIRouter(prefix="/api")
-DECIDER_ROLES = {"reviewer", "lead", "admin"}
-LEAD_ROLES = {"lead", "admin"}
-NEW_STATUS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escalate": "escalated"}
 
 
-class DecisionIn(BaseModel):
+class DecisionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["approve", "edit", "reject", "escalate"]
     reason_code: str = Field(min_length=1)
-    note: str = ""
+    note: str = Field("", max_length=10_000)
     edited_text: str | None = None
     candidate_index: int = Field(0, ge=0)
+    ranking: list[int] | None = Field(None, max_length=16)
 
     @model_validator(mode="after")
-    def _edit_needs_text(self) -> DecisionIn:
+    def _edit_needs_text(self) -> DecisionBody:
         if self.action == "edit" and not (self.edited_text or "").strip():
             raise ValueError("edit needs edited_text")
         return self
 
+    def to_decision(self) -> decisions.DecisionIn:
+        index = self.ranking[0] if self.ranking else self.candidate_index
+        return decisions.DecisionIn(self.action, self.reason_code, self.note, self.edited_text, index, self.ranking)
 
-def _user(request: Request, gw: Gateway) -> User:
+
+def _viewer(request: Request, gw: Gateway) -> Viewer:
     token = bearer_token(request)
     user = gw.store.user_for_token(token) if token else None
     if user is None:
         raise ApiError(401, "Missing or invalid user token: create one with 'loopguard users create'.", "invalid_token")
-    return user
+    return viewer_for(gw.store, user)
 
 
 def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False) -> dict[str, Any]:
-    view = item.model_dump(mode="json", exclude={"released_output"})
+    view = item.model_dump(mode="json", exclude={"released_output", "pending_release", "version"})
+    view["link"] = review_link(gw.settings.public_url, item.id or 0)
     if detail:
         interaction = gw.store.get_interaction(item.interaction_id)
         if interaction is not None:
@@ -65,72 +72,44 @@ def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False) -> dict[str,
 async def list_reviews(request: Request, status: str | None = "pending,claimed,escalated",
                        policy: str | None = None, limit: int = 100) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
-    await run_in_threadpool(_user, request, gw)
+    viewer = await run_in_threadpool(_viewer, request, gw)
     statuses = [s for s in (status or "").split(",") if s] or None
-    items = await run_in_threadpool(gw.store.list_reviews, statuses, policy, None, min(max(limit, 1), 500))
+    items = await run_in_threadpool(gw.store.list_reviews, statuses, policy, viewer.app_ids, min(max(limit, 1), 500))
     return {"object": "list", "data": [_item_view(gw, i) for i in items]}
 
 
 @router.get("/reviews/{review_id}")
 async def get_review(review_id: int, request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
-    await run_in_threadpool(_user, request, gw)
-    item = await run_in_threadpool(gw.store.get_review, review_id)
-    if item is None:
-        raise ApiError(404, f"No review {review_id}.", "review_not_found")
+    viewer = await run_in_threadpool(_viewer, request, gw)
+    item = await run_in_threadpool(decisions.visible_item, gw, viewer, review_id)
     return await run_in_threadpool(_item_view, gw, item, True)
 
 
 @router.post("/reviews/{review_id}/claim")
 async def claim_review(review_id: int, request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
-    user = await run_in_threadpool(_user, request, gw)
-    assert user.id is not None
-    if not await run_in_threadpool(gw.store.claim_review, review_id, user.id, gw.settings.claim_timeout_s):
-        raise ApiError(409, f"Review {review_id} is not pending or is claimed by someone else.", "not_claimable")
-    return {"id": review_id, "status": "claimed", "claimed_by": user.id}
+    viewer = await run_in_threadpool(_viewer, request, gw)
+    item = await run_in_threadpool(decisions.claim, gw, viewer, review_id)
+    return {"id": review_id, "status": item.status, "claimed_by": item.claimed_by}
 
 
 @router.post("/reviews/{review_id}/decision")
-async def decide(review_id: int, decision: DecisionIn, request: Request) -> dict[str, Any]:
+async def decide(review_id: int, body: DecisionBody, request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
-    user = await run_in_threadpool(_user, request, gw)
-    item = await run_in_threadpool(gw.store.get_review, review_id)
-    if item is None:
-        raise ApiError(404, f"No review {review_id}.", "review_not_found")
-    allowed_from = _allowed_from(user, item)
-    policy = gw.policies[item.policy].policy
-    reason = policy.reason_code(decision.reason_code)
-    if reason is None or decision.action not in reason.applies_to:
-        codes = [r.code for r in policy.reason_codes if decision.action in r.applies_to]
-        raise ApiError(400, f"reason_code '{decision.reason_code}' is not valid for {decision.action} under policy "
-                            f"'{policy.name}'; use one of: {', '.join(codes)}.", "invalid_reason_code", "reason_code")
-    interaction = await run_in_threadpool(gw.store.get_interaction, item.interaction_id)
-    assert interaction is not None and user.id is not None
-    candidates = interaction.candidates
-    if decision.candidate_index >= max(len(candidates), 1):
-        raise ApiError(400, f"candidate_index must be below {len(candidates)}.", "invalid_candidate", "candidate_index")
-    original = candidates[decision.candidate_index]["message"].get("content") if candidates else None
-    record = Decision(review_id=review_id, reviewer_id=user.id, action=decision.action,
-                      reason_code=decision.reason_code, note=decision.note, candidate_index=decision.candidate_index,
-                      original_text=original, edited_text=decision.edited_text)
-    released = await run_in_threadpool(released_after, gw.policies[item.policy], interaction, decision.action,
-                                       decision.candidate_index, decision.edited_text)
-    ok = await run_in_threadpool(gw.store.decide, item, record, NEW_STATUS[decision.action], released, allowed_from)
-    if not ok:
-        raise ApiError(409, f"Review {review_id} was already decided or claimed by someone else.", "already_decided")
-    return {"id": review_id, "status": NEW_STATUS[decision.action], "reason_code": decision.reason_code}
+    viewer = await run_in_threadpool(_viewer, request, gw)
+    outcome = await run_in_threadpool(decisions.decide, gw, viewer, review_id, body.to_decision())
+    return {"id": review_id, "status": outcome.status, "reason_code": outcome.reason_code,
+            "awaiting_second_approval": outcome.awaiting_second_approval}
 
 
-def _allowed_from(user: User, item: ReviewItem) -> tuple[str, ...]:
-    """The item states this user may decide from, or an error saying why not."""
-    if user.role not in DECIDER_ROLES:
-        raise ApiError(403, f"Role '{user.role}' cannot decide reviews.", "forbidden")
-    if item.status == "escalated" and user.role not in LEAD_ROLES:
-        raise ApiError(403, "This item was escalated; a lead or admin must decide it.", "escalated")
-    if item.status == "claimed" and item.claimed_by != user.id:
-        raise ApiError(409, f"Review {item.id} is claimed by another reviewer.", "claimed_by_other")
-    states = ("pending", "claimed", "escalated") if user.role in LEAD_ROLES else ("pending", "claimed")
-    if item.status not in states:
-        raise ApiError(409, f"Review {item.id} is already {item.status}.", "already_decided")
-    return states
+@router.get("/queue")
+async def queue_view(request: Request) -> dict[str, Any]:
+    """The queue as the web page shows it: order, filters (same query string), tier counts."""
+    gw: Gateway = request.app.state.gateway
+    viewer = await run_in_threadpool(_viewer, request, gw)
+    filters = queue.Filters.from_query(request.query_params)
+    view = await run_in_threadpool(queue.load, gw.store, viewer, filters, gw.settings.claim_timeout_s)
+    return {"object": "list", "total": view.total, "tiers": dict(view.tiers),
+            "oldest_created_at": view.oldest.isoformat() if view.oldest else None,
+            "data": [_item_view(gw, r.item) for r in view.rows]}

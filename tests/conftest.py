@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -17,7 +18,15 @@ from checks.resources import Resources
 from proxy.services import free_port, wait_until_up
 from tests.fake_upstream import FakeUpstream
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from proxy.store import Store
+
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; `make test` installs it
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 BIN = Path(sys.executable).parent
 AUDIT_HOOK_DIR = Path(__file__).parent / "audit_hook"
 
@@ -28,6 +37,16 @@ checks: {crash: {}, pii: {}}
 on_check_error: hold
 hold_timeout_s: 30
 reason_codes: [{code: ok, label: OK}]
+""",
+    "two-person.yaml": """
+name: two-person
+checks:
+  brand:
+    phrases: [{rule: risky, phrases: [risky phrase], action: hold}]
+default_tier: {name: board, when: {}, priority: 90, sla_minutes: 30, two_person: true}
+reason_codes:
+  - {code: ok, label: Fine to send}
+  - {code: wrong, label: Wrong}
 """,
     "quick-hold.yaml": """
 name: quick-hold
@@ -79,6 +98,7 @@ class Proxy:
     connections_log: Path
     keys: dict[str, str] = field(default_factory=dict)
     clients: list[OpenAI | httpx.Client] = field(default_factory=list)
+    granted_everything: list[str] = field(default_factory=list)  # users granted every app the tests create
 
     @property
     def base_url(self) -> str:
@@ -94,7 +114,15 @@ class Proxy:
             out = run_cli(self.config, "keys", "create", "--app", app, "--policy", policy, "--mode", mode,
                           "--on-hold", on_hold)
             self.keys[name] = out.stdout.strip().splitlines()[-1]
+            for email in self.granted_everything:
+                self.store().grant(email, app, "test")
         return self.keys[name]
+
+    def store(self) -> Store:
+        """The server's database, opened in the test process (for grants and time travel)."""
+        from proxy.store import Store
+
+        return Store(f"sqlite:///{self.db}")
 
     def client(self, app: str, policy: str, mode: str, on_hold: str = "wait") -> OpenAI:
         """An openai SDK client for the app (created with that policy and mode on first use)."""
@@ -111,11 +139,21 @@ class Proxy:
         for client in self.clients:
             client.close()
 
-    def user_token(self, email: str, role: str) -> str:
-        return run_cli(self.config, "users", "create", "--email", email, "--role", role).stdout.strip().splitlines()[-1]
+    def user_token(self, email: str, role: str, grant_all: bool = True) -> str:
+        """A new user's API token; unless told otherwise the user is granted every app the
+        tests create (tenant isolation has its own tests)."""
+        token = run_cli(self.config, "users", "create", "--email", email, "--role", role).stdout.strip().splitlines()[-1]
+        if grant_all:
+            self.granted_everything.append(email)
+            for app in self.keys:
+                self.store().grant(email, app, "test")
+        return token
 
 
-def write_config(directory: Path, upstream_url: str, database_url: str | None = None) -> Path:
+TEST_SECRET_KEY = "test-secret-key-not-for-production"
+
+
+def write_config(directory: Path, upstream_url: str, database_url: str | None = None, public_url: str | None = None) -> Path:
     policies = directory / "policies"
     policies.mkdir(exist_ok=True)
     for name, text in TEST_POLICIES.items():
@@ -132,6 +170,12 @@ def write_config(directory: Path, upstream_url: str, database_url: str | None = 
         "check_plugins: ['tests.plugins:CrashingCheck']",
         "upstream_timeout_s: 3",
         "max_body_bytes: 65536",
+        f"secret_key: {TEST_SECRET_KEY}",
+        f"public_url: {public_url or 'http://127.0.0.1:4000'}",
+        "queue_refresh_s: 1",
+        "sweep_interval_s: 0.3",
+        "webhook_backoff_s: 0.3",
+        "webhook_timeout_s: 2",
     ]
     path = directory / "loopguard.yaml"
     path.write_text("\n".join(lines) + "\n")
@@ -139,7 +183,8 @@ def write_config(directory: Path, upstream_url: str, database_url: str | None = 
     return path
 
 
-def start_server(config: Path, port: int, connections_log: Path, log_name: str = "serve.log") -> subprocess.Popen[bytes]:
+def start_server(config: Path, port: int, connections_log: Path, log_name: str = "serve.log",
+                 extra: list[str] | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         # The audit hook logs every outbound socket connection the server attempts.
@@ -147,7 +192,8 @@ def start_server(config: Path, port: int, connections_log: Path, log_name: str =
         "LOOPGUARD_CONNECTIONS_LOG": str(connections_log),
     }
     with open(config.parent / log_name, "wb") as log:
-        proc = subprocess.Popen([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port)],
+        proc = subprocess.Popen([str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port),
+                                 *(extra or [])],
                                 stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, "loopguard serve", timeout=90)
@@ -160,15 +206,30 @@ def start_server(config: Path, port: int, connections_log: Path, log_name: str =
 @pytest.fixture(scope="session")
 def proxy(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     directory = tmp_path_factory.mktemp("proxy")
-    config = write_config(directory, upstream.base_url)
     port = free_port()
+    config = write_config(directory, upstream.base_url, public_url=f"http://127.0.0.1:{port}")
     connections = directory / "connections.log"
     proc = start_server(config, port, connections)
     running = Proxy(config=config, port=port, db=directory / "loopguard.db", connections_log=connections)
     yield running
     running.close()
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # a held request that a failed test never decided keeps it open
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Debian chromium for every browser test (never a downloaded build)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

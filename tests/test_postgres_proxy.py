@@ -33,6 +33,7 @@ def test_a_hold_waiting_on_one_worker_is_released_by_a_decision_on_the_other(wor
     config, (first, second) = workers
     key = run_cli(config, "keys", "create", "--app", "pg-app", "--policy", "sales-email", "--mode", "review").stdout.split()[-1]
     token = run_cli(config, "users", "create", "--email", "pg@example.com", "--role", "reviewer").stdout.split()[-1]
+    run_cli(config, "users", "grant", "--email", "pg@example.com", "--app", "pg-app")
     result: dict[str, Any] = {}
     with OpenAI(base_url=f"http://127.0.0.1:{first}/v1", api_key=key, max_retries=0) as client:
         thread = threading.Thread(target=lambda: result.setdefault("reply", client.chat.completions.create(

@@ -1,0 +1,21 @@
+"""The `loopguard` command. Every command reads --config, else $LOOPGUARD_CONFIG, else
+./loopguard.yaml. One module per command group."""
+
+from __future__ import annotations
+
+import click
+
+from proxy.cli.apps import apps, keys
+from proxy.cli.maintenance import audit, policy
+from proxy.cli.reviews import reviews
+from proxy.cli.server import demo, serve
+from proxy.cli.users import users
+
+
+@click.group()
+def main() -> None:
+    """loopguard: an OpenAI-compatible guardrail proxy with human review."""
+
+
+for command in (serve, demo, keys, apps, users, reviews, policy, audit):
+    main.add_command(command)
