@@ -14,6 +14,11 @@ from typing import Any
 import pytest
 from openai import OpenAI
 
+from proxy.config import load_settings
+from proxy.policy import load_policies
+from review_ui.prefs import source
+from review_ui.prefs.export import ExportError, Selection, Summary, write
+from review_ui.prefs.masking import Masker
 from tests.conftest import Proxy, run_cli
 
 pytestmark = pytest.mark.timeout(300)
@@ -69,6 +74,25 @@ def _export(proxy: Proxy, tmp_path: Path, fmt: str, *args: str, check: bool = Tr
     return out, result.stdout + result.stderr
 
 
+@pytest.fixture(scope="module")
+def masker(proxy: Proxy) -> Masker:
+    """The server's policies' PII checks, loaded once for the in-process exports."""
+    from checks.registry import discover
+    from checks.resources import Resources
+
+    settings = load_settings(proxy.config)
+    return Masker(lambda: load_policies(settings.policies_dir, discover(settings.check_plugins), Resources()))
+
+
+def _write(proxy: Proxy, masker: Masker, out: Path, fmt: str, app: str = "prefs-review",
+           **selection: Any) -> tuple[Path, Summary]:
+    """The export the CLI makes, in this process (the NLP pipeline loads once per module)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    store = proxy.store()
+    filters = source.Filters(app_ids=frozenset({store.app_named(app).id or 0}))
+    return out, write(store, fmt, out, Selection(filters, **selection), masker)
+
+
 def _load(path: Path) -> list[dict[str, Any]]:
     """The file as `datasets` reads it, with no network and a private cache."""
     os.environ["HF_DATASETS_OFFLINE"] = "1"
@@ -80,8 +104,8 @@ def _load(path: Path) -> list[dict[str, Any]]:
 
 
 def test_every_format_loads_with_datasets_and_holds_the_expected_pairs(proxy: Proxy, decided: dict[str, int],
-                                                                       tmp_path: Path) -> None:
-    out, _ = _export(proxy, tmp_path, "jsonl")
+                                                                       masker: Masker, tmp_path: Path) -> None:
+    out, _ = _write(proxy, masker, tmp_path / "prefs.jsonl", "jsonl")
     records = _load(out)
     by_source: dict[str, list[dict[str, Any]]] = {}
     for r in records:
@@ -95,13 +119,16 @@ def test_every_format_loads_with_datasets_and_holds_the_expected_pairs(proxy: Pr
     assert edit["reason_code"] == "unauthorized_discount" and edit["review_id"] == decided["edit"]
     assert edit["prompt"][0]["role"] == "system" and edit["prompt"][-1]["role"] == "user"
     assert {f["rule"] for f in edit["findings"]} >= {"unauthorized_discount", "EMAIL_ADDRESS"}
-    (fix,) = by_source["fix"]
-    assert "<PHONE_NUMBER>" in fix["chosen"] and "guaranteed" in fix["chosen"]
+    assert "fix" not in by_source  # the fix only masked personal data: no pair once the export masks it too
+    raw, _ = _write(proxy, masker, tmp_path / "raw" / "prefs.jsonl", "jsonl", mask=False)
+    (fix,) = [r for r in _load(raw) if r["source"] == "fix"]
+    assert "<PHONE_NUMBER>" in fix["chosen"] and "+1 415 555 0199" in fix["rejected"]
     (rejected,) = by_source["rejected"]
     assert rejected["chosen"] is None and "Initech" in rejected["rejected"]
     assert "plain" not in {r["review_id"] for r in records}  # approved as sent: no preference
     for fmt in ("trl", "openai-dpo", "hh", "kto", "parquet"):
-        rows = _load(_export(proxy, tmp_path / fmt, fmt)[0])
+        suffix = "parquet" if fmt == "parquet" else "jsonl"
+        rows = _load(_write(proxy, masker, tmp_path / fmt / f"prefs.{suffix}", fmt)[0])
         pairs = sum(1 for r in records if r["kind"] == "pair")
         assert len(rows) == {"kto": pairs * 2 + len(records) - pairs, "parquet": len(records)}.get(fmt, pairs)
         first = rows[0]
@@ -117,9 +144,10 @@ def test_every_format_loads_with_datasets_and_holds_the_expected_pairs(proxy: Pr
 
 
 def test_personal_data_is_masked_by_default_and_kept_only_for_an_audited_ml_token(
-        proxy: Proxy, decided: dict[str, int], tmp_path: Path) -> None:
-    for fmt in ("jsonl", "parquet"):
-        out, _ = _export(proxy, tmp_path, fmt)
+        proxy: Proxy, decided: dict[str, int], masker: Masker, tmp_path: Path) -> None:
+    cli_out, summary = _export(proxy, tmp_path, "jsonl")
+    assert "personal data masked" in summary
+    for out in (cli_out, _write(proxy, masker, tmp_path / "p.parquet", "parquet")[0]):
         text = json.dumps(_load(out))
         assert not RAW_PII.search(text), RAW_PII.search(text)
         assert "<EMAIL_ADDRESS>" in text and "<CREDIT_CARD>" in text
@@ -136,24 +164,34 @@ def test_personal_data_is_masked_by_default_and_kept_only_for_an_audited_ml_toke
 
 
 def test_split_by_prompt_puts_no_prompt_on_both_sides_and_is_stable(proxy: Proxy, decided: dict[str, int],
-                                                                    tmp_path: Path) -> None:
-    out, summary = _export(proxy, tmp_path, "jsonl", "--test-fraction", "0.5")
-    test = out.with_name("prefs.test.jsonl")
-    train_rows, test_rows = _load(out), _load(test)
-    assert train_rows and test_rows, summary
+                                                                    masker: Masker, tmp_path: Path) -> None:
+    everything = _load(_write(proxy, masker, tmp_path / "all" / "prefs.jsonl", "jsonl")[0])
+    position = sorted({int(r["prompt_hash"][:16], 16) / 16**16 for r in everything})
+    assert len(position) >= 3
+    fraction = (position[0] + position[1]) / 2  # the first prompt (by digest) goes to test, the others to train
+    out, _ = _write(proxy, masker, tmp_path / "prefs.jsonl", "jsonl", test_fraction=fraction)
+    train_rows, test_rows = _load(out), _load(out.with_name("prefs.test.jsonl"))
+    assert len(train_rows) + len(test_rows) == len(everything)
+    assert {r["prompt_hash"] for r in test_rows} == {h for h in (r["prompt_hash"] for r in everything)
+                                                    if int(h[:16], 16) / 16**16 == position[0]}
     assert not {r["prompt_hash"] for r in train_rows} & {r["prompt_hash"] for r in test_rows}
-    assert {r["split"] for r in test_rows} == {"test"}
-    again, _ = _export(proxy, tmp_path / "again", "jsonl", "--test-fraction", "0.5")
-    assert again.with_name("prefs.test.jsonl").read_text() == test.read_text()
+    assert {r["split"] for r in test_rows} == {"test"} and {r["split"] for r in train_rows} == {"train"}
+    again, _ = _write(proxy, masker, tmp_path / "again" / "prefs.jsonl", "jsonl", test_fraction=fraction)
+    assert again.with_name("prefs.test.jsonl").read_text() == out.with_name("prefs.test.jsonl").read_text()
 
 
-def test_filters_and_the_summary_say_what_was_left_out(proxy: Proxy, decided: dict[str, int], tmp_path: Path) -> None:
-    out, summary = _export(proxy, tmp_path, "jsonl", "--reason", "competitor_mention")
+def test_filters_and_the_summary_say_what_was_left_out(proxy: Proxy, decided: dict[str, int], masker: Masker,
+                                                      tmp_path: Path) -> None:
+    out, summary = _write(proxy, masker, tmp_path / "prefs.jsonl", "jsonl", reason="competitor_mention")
     assert {r["source"] for r in _load(out)} == {"rejected"}
-    assert "skipped" in summary and "reason code is not competitor_mention" in summary
-    _, summary = _export(proxy, tmp_path / "trl", "trl")
-    assert "unpaired (use --format kto, jsonl or parquet)" in summary
-    out, _ = _export(proxy, tmp_path / "audit", "kto", app="prefs-command")
+    assert summary.skipped["reason code is not competitor_mention"] == 5
+    _, summary = _write(proxy, masker, tmp_path / "trl" / "prefs.jsonl", "trl")
+    assert summary.skipped["unpaired (use --format kto, jsonl or parquet)"] == 1
+    with pytest.raises(ExportError, match=r"nothing to export: .*1 agreement unknown \(one reviewer\)"):
+        _write(proxy, masker, tmp_path / "agree" / "prefs.jsonl", "jsonl", reason="competitor_mention",
+               min_agreement=0.5)  # one reviewer each: agreement unknown
+    assert not (tmp_path / "agree" / "prefs.jsonl").exists()
+    out, _ = _write(proxy, masker, tmp_path / "audit" / "prefs.jsonl", "kto", app="prefs-command")
     (positive,) = _load(out)  # the approved audit sample: an unpaired positive
     assert positive["label"] is True and positive["completion"][0]["content"].startswith("Thanks for your time")
 

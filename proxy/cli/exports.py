@@ -15,6 +15,8 @@ import click
 from proxy.cli.common import config_option, settings
 
 if TYPE_CHECKING:
+    from proxy.config import Settings
+    from proxy.policy import LoadedPolicy
     from proxy.store import Store
 
 EXPORT_ROLES = ("ml", "admin")
@@ -39,6 +41,20 @@ def unmasking_actor(store: Store, token: str | None) -> str:
     return f"user:{user.id}"
 
 
+def _policies(loaded: Settings) -> dict[str, LoadedPolicy]:
+    """The policies with their checks (for masking), or a one-line error."""
+    from checks.registry import discover
+    from checks.resources import Resources
+    from checks.types import CheckError
+    from proxy.config import ConfigError
+    from proxy.policy import load_policies
+
+    try:
+        return load_policies(loaded.policies_dir, discover(loaded.check_plugins), Resources())
+    except (CheckError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @click.command("export")
 @config_option
 @click.option("--format", "fmt", required=True, help="trl, openai-dpo, hh, kto, jsonl or parquet.")
@@ -61,10 +77,6 @@ def export(config: str | None, fmt: str, out: Path, since: str | None, until: st
     from rich.console import Console
     from rich.progress import Progress
 
-    from checks.registry import discover
-    from checks.resources import Resources
-    from proxy.config import ConfigError
-    from proxy.policy import load_policies
     from proxy.store import Store, StoreError
     from review_ui.prefs import formats, source
     from review_ui.prefs.export import ExportError, Selection, write
@@ -72,15 +84,16 @@ def export(config: str | None, fmt: str, out: Path, since: str | None, until: st
 
     if fmt not in formats.FORMATS:
         raise click.ClickException(f"unknown format {fmt!r}; use one of: {', '.join(formats.FORMATS)}")
+    filters_in = (parse_when(since, "--since"), parse_when(until, "--until"))
     loaded = settings(config)
     store = Store(loaded.database_url)
     actor = unmasking_actor(store, token) if no_mask else "cli"
     try:
         app_ids = frozenset({store.app_named(app_name).id or 0}) if app_name else None
-        masker = None if no_mask else Masker(load_policies(loaded.policies_dir, discover(loaded.check_plugins), Resources()))
-    except (StoreError, ConfigError) as exc:
+    except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    filters = source.Filters(parse_when(since, "--since"), parse_when(until, "--until"), app_ids, policy)
+    masker = None if no_mask else Masker(lambda: _policies(loaded))
+    filters = source.Filters(*filters_in, app_ids, policy)
     selection = Selection(filters, reason, min_agreement, test_fraction, mask=not no_mask)
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("exporting", total=source.count(store, filters))

@@ -33,7 +33,7 @@ class ExportError(Exception):
 class Selection:
     """Which records to keep, besides the item filters of `source.Filters`."""
 
-    filters: source.Filters = source.Filters()
+    filters: source.Filters = field(default_factory=source.Filters)
     reason: str | None = None
     min_agreement: float | None = None
     test_fraction: float = 0.0
@@ -78,7 +78,12 @@ def select(decided: Iterable[source.Decided], selection: Selection, masker: Mask
                 summary.skipped[why] += 1
                 continue
             r = replace(r, split="test" if in_test(r.prompt_hash, selection.test_fraction) else "train")
-            yield masker.record(r) if masker is not None and selection.mask else r
+            if masker is not None and selection.mask:
+                r = masker.record(r)
+                if r.paired and r.chosen == r.rejected:
+                    summary.skipped["chosen and rejected differ only in personal data"] += 1
+                    continue
+            yield r
 
 
 def _left_out(r: PrefRecord, selection: Selection, fmt: str) -> str | None:

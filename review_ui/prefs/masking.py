@@ -9,10 +9,10 @@ sales policy's person names) are not analysed by its check and so stay. A policy
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from checks.engine import apply_fixes
-from checks.pii import PiiCheck, PiiConfig
 from checks.resources import Resources
 from checks.types import Check, CheckContext
 from proxy.policy import LoadedPolicy
@@ -20,18 +20,25 @@ from review_ui.prefs.records import Message, PrefRecord
 
 
 class Masker:
-    """Masks records; builds the fallback check once, on first need."""
+    """Masks records. The policies (and their NLP pipeline) load on first use, so an export
+    that fails early or finds nothing never pays for them."""
 
-    def __init__(self, policies: dict[str, LoadedPolicy], resources: Resources | None = None) -> None:
-        self._checks = {name: c for name, loaded in policies.items() for c in loaded.suite.checks if c.name == "pii"}
+    def __init__(self, load: Callable[[], dict[str, LoadedPolicy]], resources: Resources | None = None) -> None:
+        self._load = load
+        self._checks: dict[str, Check] | None = None
         self._resources = resources
         self._fallback: Check | None = None
 
     def _check(self, policy: str) -> Check:
+        if self._checks is None:
+            self._checks = {name: c for name, loaded in self._load().items() for c in loaded.suite.checks
+                            if c.name == "pii"}
         if policy in self._checks:
             return self._checks[policy]
         if self._fallback is None:
-            self._fallback = PiiCheck(PiiConfig(), self._resources or Resources())
+            from checks.pii import PiiCheck, PiiConfig  # the NLP stack, only when a policy has no pii check
+
+            self._fallback = PiiCheck(PiiConfig.model_validate({}), self._resources or Resources())
         return self._fallback
 
     def text(self, policy: str, text: str) -> str:

@@ -41,7 +41,7 @@ class Decided:
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    out = [col(ReviewItem.status).in_(DECIDED)]
+    out: list[ColumnElement[bool]] = [col(ReviewItem.status).in_(DECIDED)]
     if filters.since is not None:
         out.append(col(ReviewItem.decided_at) >= filters.since)
     if filters.until is not None:
