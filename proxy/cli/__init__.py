@@ -8,6 +8,7 @@ import click
 from proxy.cli.apps import apps, keys
 from proxy.cli.exports import export
 from proxy.cli.maintenance import audit, policy
+from proxy.cli.metrics import metrics
 from proxy.cli.reviews import reviews
 from proxy.cli.server import demo, serve
 from proxy.cli.users import users
@@ -18,5 +19,5 @@ def main() -> None:
     """loopguard: an OpenAI-compatible guardrail proxy with human review."""
 
 
-for command in (serve, demo, keys, apps, users, reviews, policy, audit, export):
+for command in (serve, demo, keys, apps, users, reviews, policy, audit, export, metrics):
     main.add_command(command)
