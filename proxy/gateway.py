@@ -11,6 +11,7 @@ from proxy.errors import ApiError
 from proxy.models import App
 from proxy.policy import LoadedPolicy, load_policies
 from proxy.store import Store
+from proxy.telemetry import Telemetry
 from proxy.upstream import Upstream
 
 
@@ -20,6 +21,7 @@ class Gateway:
     store: Store
     upstream: Upstream
     policies: dict[str, LoadedPolicy]
+    telemetry: Telemetry
 
     @classmethod
     def build(cls, settings: Settings) -> Gateway:
@@ -28,7 +30,10 @@ class Gateway:
         except Exception as exc:  # a plugin that fails to import is a config error
             raise ConfigError(f"check_plugins: {exc}") from exc
         policies = load_policies(settings.policies_dir, factories, Resources())
-        return cls(settings, Store(settings.database_url), Upstream(settings), policies)
+        store = Store(settings.database_url)
+        telemetry = Telemetry(store)
+        store.listeners.append(telemetry.interaction_finished)
+        return cls(settings, store, Upstream(settings), policies, telemetry)
 
     def policy_for(self, app: App) -> LoadedPolicy:
         if app.policy not in self.policies:
