@@ -131,6 +131,29 @@ def write(store: Store, fmt: str, out: Path, selection: Selection, masker: Maske
     return summary
 
 
+def page(store: Store, fmt: str, selection: Selection, masker: Masker, after: int = 0,
+         limit: int = 100) -> tuple[list[formats.Row], int | None]:
+    """Rows for one page of the JSON API: whole items from review id `after` on, until at
+    least `limit` rows (an item's rows are never split across pages), and the cursor of
+    the next page (None at the end). Always masked."""
+    if fmt not in formats.SHAPES or fmt == "parquet":
+        raise ExportError(f"unknown format {fmt!r} for the JSON API; use one of: "
+                          f"{', '.join(f for f in formats.FORMATS if f != 'parquet')}")
+    rows: list[formats.Row] = []
+    summary = Summary()
+    while len(rows) < limit:
+        decided = source.batch(store, selection.filters, after, min(limit, source.BATCH))
+        if not decided:
+            return rows, None
+        for d in decided:
+            for record in select([d], replace(selection, mask=True), masker, fmt, summary):
+                rows.extend(formats.SHAPES[fmt](record))
+            after = d.item.id or after
+            if len(rows) >= limit:
+                break
+    return rows, after
+
+
 def _open(fmt: str, temp: Path, target: Path) -> formats.Writer:
     try:
         return formats.open_writer(fmt, temp)
