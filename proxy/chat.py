@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
 from proxy.guard import GuardResult, check_context, guard_response, public_finding
-from proxy.holds import new_review_item, wait_for_release
+from proxy.holds import audit_sampled, new_review_item, wait_for_release
 from proxy.models import App
 from proxy.policy import LoadedPolicy
 from proxy.requests import authenticate_app, parse_chat_request
@@ -74,7 +74,7 @@ async def _outcome(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: 
     fixed = [c.fixed for c in guard.candidates]
     messages = policy.policy.messages
     held = action != "block" and (app.mode == "command" or (action == "hold" and app.mode == "review"))
-    queued = held or (action == "hold" and app.mode == "monitor")
+    queued = held or (action == "hold" and app.mode == "monitor") or audit_sampled(policy.policy, action, interaction_id)
     review_id = None
     if queued:
         assert app.id is not None

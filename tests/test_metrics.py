@@ -53,7 +53,7 @@ EXPECTED = {
     "decided": 5, "approved": 2, "edited": 1, "rejected": 2,
     "correction_rate": 0.2, "rejection_rate": 0.4, "escalation_rate": 0.2,
     "override_rate": 0.2,  # only the audit sample rejected although the checks allowed it
-    "audit_samples": 2, "audit_miss_rate": 0.5,
+    "audit_samples": 3, "audit_miss_rate": 0.3333,  # the fixed and the two allowed items; one rejected
     "review_latency_p50_s": 1800.0,  # 600, 1200, 1800, 2400, 5400 s
     "review_latency_p90_s": 4200.0,  # 2400 + 0.6 · (5400 − 2400)
     "cycle_time_p50_s": 1800.0,

@@ -11,8 +11,8 @@ table and the dashboard print):
   although the checks let it through (allowed or only fixed it).
 - `rejection_rate`: items rejected ÷ items decided.
 - `escalation_rate`: decided items that were escalated on the way ÷ items decided.
-- `audit_miss_rate`: audit samples (items the checks did not flag) that reviewers edited or
-  rejected ÷ audit samples decided: what the checks missed.
+- `audit_miss_rate`: audit samples (items the checks alone would have released: allowed or
+  fixed) that reviewers edited or rejected ÷ audit samples decided: what the checks missed.
 - `review_latency_p50_s`/`_p90_s`: seconds from hold to final decision, over items decided.
 - `cycle_time_p50_s`: seconds from the app's request to release, over decided items an app
   was waiting for.
@@ -44,6 +44,7 @@ from review_ui.metrics import agreement
 
 DECIDED = ("approved", "edited", "rejected")
 FLAGGED = ("fix", "hold", "block")
+AUTO_RELEASED = ("allow", "fix")  # what the checks alone would have sent: reviewing it is an audit
 CAPTIONS = {
     "flag_rate": "flagged (fixed, held or blocked) ÷ interactions",
     "correction_rate": "edited ÷ decided items",
@@ -124,7 +125,7 @@ def _decision_rates(items: list[tuple[ReviewItem, datetime]], decisions: dict[in
     n = len(items)
     overrides = sum(_overrides(item) for item, _ in items)
     escalated = sum(any(d.action == "escalate" for d in decisions.get(item.id or 0, [])) for item, _ in items)
-    audits = [item for item, _ in items if item.decision == "allow"]
+    audits = [item for item, _ in items if item.decision in AUTO_RELEASED]
     missed = sum(item.status in ("edited", "rejected") for item in audits)
     latency = [_seconds(item.created_at, item.decided_at) for item, _ in items]
     cycle = [_seconds(requested, item.decided_at) for item, requested in items if item.blocking]
