@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from proxy.cli.apps import apps, keys
+from proxy.cli.calibration import calibrate, playbook
 from proxy.cli.exports import export
 from proxy.cli.maintenance import audit, policy
 from proxy.cli.metrics import metrics
@@ -19,5 +20,5 @@ def main() -> None:
     """loopguard: an OpenAI-compatible guardrail proxy with human review."""
 
 
-for command in (serve, demo, keys, apps, users, reviews, policy, audit, export, metrics):
+for command in (serve, demo, keys, apps, users, reviews, policy, audit, export, metrics, calibrate, playbook):
     main.add_command(command)
