@@ -106,6 +106,9 @@ def test_the_window_and_policy_filters_narrow_every_figure(seeded: Store) -> Non
     assert (early["decided"], early["rejected"], early["rejection_rate"]) == (2, 2, 1.0)
     other = compute(seeded, Window(policy="p2"), now=T0 + timedelta(hours=2))
     assert (other["interactions"], other["decided"], other["flag_rate"], other["agreement"]) == (0, 0, None, {})
+    ungranted = compute(seeded, Window(app_ids=frozenset()), now=T0 + timedelta(hours=2))
+    assert (ungranted["interactions"], ungranted["decided"], ungranted["sla_misses"], ungranted["throughput"]) == \
+        (0, 0, 0, {})
 
 
 def test_metrics_json_has_the_documented_keys_and_the_table_names_each_share(seeded: Store, tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 """The metrics dashboard (`/review/dashboard`) for leads, admins and ML users: the figures
-of `review_ui.metrics.figures` for a time range, as a table that names what each rate is a
+of `review_ui.metrics.figures` for a time range and the apps the viewer is granted, as a table that names what each rate is a
 share of, and as charts (Chart.js, vendored under static/, fed from a JSON block in the page:
 no inline script, no CDN)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request
@@ -43,7 +44,7 @@ async def dashboard(request: Request, range: str = "30d", since: str = "", until
     if viewer.role not in DASHBOARD_ROLES:
         return render(request, "error.html", {"status": 403, "message": "The dashboard is for leads, admins and ML "
                                               "users."}, status=403, current=current, viewer=viewer)
-    window = window_for(range, since, until, policy)
+    window = replace(window_for(range, since, until, policy), app_ids=viewer.app_ids)  # only apps they may see
     figures = await run_in_threadpool(compute, gateway(request).store, window)
     return render(request, "dashboard.html", {
         "figures": figures, "captions": CAPTIONS, "ranges": list(RANGES), "range": range if not (since or until) else "",

@@ -61,9 +61,21 @@ CAPTIONS = {
 
 @dataclass(frozen=True)
 class Window:
+    """The range, and whose items: one policy's, and the apps a viewer may see (None: all)."""
+
     since: datetime | None = None
     until: datetime | None = None
     policy: str | None = None
+    app_ids: frozenset[int] | None = None
+
+    def items(self) -> list[ColumnElement[bool]]:
+        """Conditions on `ReviewItem` for the policy and the apps."""
+        out: list[ColumnElement[bool]] = []
+        if self.policy:
+            out.append(col(ReviewItem.policy) == self.policy)
+        if self.app_ids is not None:
+            out.append(col(ReviewItem.app_id).in_(sorted(self.app_ids)))
+        return out
 
 
 def _in(column: Any, window: Window) -> list[ColumnElement[bool]]:
@@ -92,6 +104,8 @@ def _flags(store: Store, window: Window) -> dict[str, Any]:
     query = select(Interaction.decision, Interaction.findings).where(*_in(col(Interaction.created_at), window))
     if window.policy:
         query = query.join(App, col(App.id) == Interaction.app_id).where(col(App.policy) == window.policy)
+    if window.app_ids is not None:
+        query = query.where(col(Interaction.app_id).in_(sorted(window.app_ids)))
     total, flagged = 0, 0
     rules: Counter[str] = Counter()
     with store.session() as s:
@@ -106,9 +120,7 @@ def _flags(store: Store, window: Window) -> dict[str, Any]:
 
 def _decided(store: Store, window: Window) -> tuple[list[tuple[ReviewItem, datetime]], dict[int, list[Decision]]]:
     """Decided items with their request's time, and each one's decisions in order."""
-    where = [col(ReviewItem.status).in_(DECIDED), *_in(col(ReviewItem.decided_at), window)]
-    if window.policy:
-        where.append(col(ReviewItem.policy) == window.policy)
+    where = [col(ReviewItem.status).in_(DECIDED), *_in(col(ReviewItem.decided_at), window), *window.items()]
     with store.session() as s:
         items = [(item, at) for item, at in s.exec(
             select(ReviewItem, Interaction.created_at).join(Interaction, col(Interaction.id) == ReviewItem.interaction_id)
@@ -162,9 +174,7 @@ def _sla_misses(store: Store, window: Window, items: list[tuple[ReviewItem, date
     late = sum(1 for item, _ in items if item.sla_deadline and item.decided_at and
                _aware(item.decided_at) > _aware(item.sla_deadline))
     where = [col(ReviewItem.status).in_(OPEN_STATUSES), col(ReviewItem.sla_deadline) < now,
-             *_in(col(ReviewItem.created_at), window)]
-    if window.policy:
-        where.append(col(ReviewItem.policy) == window.policy)
+             *_in(col(ReviewItem.created_at), window), *window.items()]
     with store.session() as s:
         open_late = len(list(s.exec(select(ReviewItem.id).where(*where))))
     return late + open_late
@@ -173,8 +183,8 @@ def _sla_misses(store: Store, window: Window, items: list[tuple[ReviewItem, date
 def _throughput(store: Store, window: Window) -> dict[str, int]:
     """Decisions (escalations included) per reviewer's email in the range."""
     query = select(Decision.reviewer_id).where(*_in(col(Decision.created_at), window))
-    if window.policy:
-        query = query.join(ReviewItem, col(ReviewItem.id) == Decision.review_id).where(col(ReviewItem.policy) == window.policy)
+    if window.policy or window.app_ids is not None:
+        query = query.join(ReviewItem, col(ReviewItem.id) == Decision.review_id).where(*window.items())
     with store.session() as s:
         counts = Counter(s.exec(query))
     emails = store.emails(set(counts))
