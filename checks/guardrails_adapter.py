@@ -4,12 +4,18 @@ Validators are named by their registry id ("loopguard/no_shouting") or by import
 ("guardrails_ai.secrets_present:SecretsPresent"). Telemetry is switched off before any
 validator is built (a validator's constructor starts hub telemetry unless told not to),
 and validators run in-process: nothing is sent to the Guardrails hub.
+
+In a stream, a validator's finding is settled once the text has run past it by the
+validator's `window`: a number of characters, `line` (a line-based validator such as
+secrets-present, which reads each line whole), or `output` (the whole output: a stream is
+read whole before anything is released). Known validators have theirs in `WINDOWS`; any
+other defaults to `output` unless its spec sets one.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Literal
 
 from guardrails import settings
 from guardrails.classes.rc import RC
@@ -18,7 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from checks import validators as _own_validators  # noqa: F401  (registers loopguard/*)
 from checks.resources import Resources
-from checks.types import Action, CheckContext, CheckError, Finding, Severity
+from checks.types import Action, CheckContext, CheckError, Finding, Severity, reach_back
+
+Window = int | Literal["line", "output"]
+WINDOWS: dict[str, Window] = {
+    "loopguard/no_shouting": 80,  # three capitalised words, or "!!"
+    "guardrails_ai.secrets_present:SecretsPresent": "line",  # detect-secrets scans line by line
+}
 
 
 class ValidatorSpec(BaseModel):
@@ -29,6 +41,7 @@ class ValidatorSpec(BaseModel):
     action: Action = "hold"
     severity: Severity = "high"
     params: dict[str, Any] = Field(default_factory=dict)
+    window: Window | None = Field(None, description="how far a finding reaches in a stream (default: WINDOWS or output)")
 
 
 class GuardrailsConfig(BaseModel):
@@ -69,6 +82,15 @@ class GuardrailsCheck:
             (spec, _validator_class(spec.validator)(on_fail="noop", use_local=True, **spec.params))
             for spec in config.validators
         ]
+
+    def settled(self, text: str) -> int:
+        point = len(text)
+        for spec, _ in self.validators:
+            window = spec.window if spec.window is not None else WINDOWS.get(spec.validator, "output")
+            if window == "output":
+                return 0
+            point = min(point, text.rfind("\n") + 1 if window == "line" else reach_back(text, window))
+        return point
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         findings = []
