@@ -6,10 +6,14 @@ validator is built (a validator's constructor starts hub telemetry unless told n
 and validators run in-process: nothing is sent to the Guardrails hub.
 
 In a stream, a validator's finding is settled once the text has run past it by the
-validator's `window`: a number of characters, `line` (a line-based validator such as
-secrets-present, which reads each line whole), or `output` (the whole output: a stream is
-read whole before anything is released). Known validators have theirs in `WINDOWS`; any
-other defaults to `output` unless its spec sets one.
+validator's `window`: a number of characters, `line` (the end of the line it is on), or
+`output` (the whole output: a stream is read whole before anything is released). Known
+validators have theirs in `WINDOWS`; any other defaults to `output` unless its spec sets one.
+secrets-present (detect-secrets) reads line by line, but each of its detectors matches one
+unbroken token (a key, a token, a quoted high-entropy string) or a keyword and the value
+right after it, or a private-key header; a stream checks whole words only, so 128
+characters reach past any of them. Its allowlist comment later on a line can only remove a
+secret: a stream may stop on a secret that the whole output would have let through.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from checks.types import Action, CheckContext, CheckError, Finding, Severity, re
 Window = int | Literal["line", "output"]
 WINDOWS: dict[str, Window] = {
     "loopguard/no_shouting": 80,  # three capitalised words, or "!!"
-    "guardrails_ai.secrets_present:SecretsPresent": "line",  # detect-secrets scans line by line
+    "guardrails_ai.secrets_present:SecretsPresent": 128,  # a keyword and its value, or one token
 }
 
 

@@ -76,8 +76,8 @@ class StreamGuard:
         step = Step()
         results = []
         for window in due:
-            length = len(window.text)
-            result = self.policy.suite.check_prefix(window.text, self.context)
+            length = window.complete()
+            result = self.policy.suite.check_prefix(window.text[:length], self.context)
             self.decided[(window.choice, window.key)] = [
                 f.at(window.key) for f in result.findings if f.start is None or f.start < result.settled]
             results.append((window, length, result))

@@ -41,6 +41,14 @@ class TextWindow:
         step = FIRST_STEP if not self.released else max(MIN_STEP, self.checked // GROWTH)
         return grown >= step or now - self.checked_at >= IDLE_CHECK_S
 
+    def complete(self) -> int:
+        """The length of the text up to its last space: a word still being written is read whole,
+        on a later check, so no check reads a cut token (half a key, half an address)."""
+        end = len(self.text)
+        while end and not self.text[end - 1].isspace():
+            end -= 1
+        return end
+
     def advance(self, length: int, result: PrefixCheck, limit: int | None = None) -> str:
         """Takes a check of the first `length` characters; returns the fixed text now released
         (never past `limit`, where a finding stops the stream)."""
