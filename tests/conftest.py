@@ -29,6 +29,12 @@ on_check_error: hold
 hold_timeout_s: 30
 reason_codes: [{code: ok, label: OK}]
 """,
+    "buffered.yaml": """
+name: buffered
+stream: buffer
+checks: {pii: {}}
+reason_codes: [{code: ok, label: OK}]
+""",
     "quick-hold.yaml": """
 name: quick-hold
 checks:
