@@ -4,6 +4,8 @@ buffered by its policy) or as a guarded stream (`proxy.stream.route`)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -24,11 +26,12 @@ async def chat_completions(request: Request) -> Response:
     metadata = chat.metadata or {}
     body = chat.model_dump(exclude_none=True)
     assert app.id is not None
-    interaction_id = await gw.run_io(gw.store.start_interaction, app.id, body, metadata, chat.stream)
-    ex = Exchange(gw, app, policy, request, body, metadata, interaction_id, chat.include_usage)
+    row = asyncio.ensure_future(gw.run_io(gw.store.start_interaction, app.id, body, metadata, chat.stream))
+    ex = Exchange(gw, app, policy, request, body, metadata, row, chat.include_usage)
     if chat.stream:
         return await stream_reply(ex)
     async with ex.recording_failures():
         upstream = await gw.upstream.complete(body)
+        await row
         reply, outcome = await whole_reply(ex, upstream, ex.ms())
     return JSONResponse(reply, headers=review_header(outcome))

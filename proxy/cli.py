@@ -42,8 +42,12 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=4000, show_default=True, type=int)
 @click.option("--log-level", default="info", show_default=True)
-def serve(config: str | None, host: str, port: int, log_level: str) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (about one per core); they share the database.")
+def serve(config: str | None, host: str, port: int, log_level: str, workers: int) -> None:
     """Run the proxy."""
+    import os
+
     import uvicorn
 
     from proxy.app import create_app
@@ -51,6 +55,13 @@ def serve(config: str | None, host: str, port: int, log_level: str) -> None:
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(config)
+    if workers > 1:  # each worker builds its gateway from the config (proxy.serving); migrate once first
+        _store(config)
+        os.environ["LOOPGUARD_CONFIG"] = str(config_path(config).resolve())
+        click.echo(f"loopguard: {workers} workers, models {', '.join(settings.model_names)}; "
+                   f"listening on http://{host}:{port}", err=True)
+        uvicorn.run("proxy.serving:worker_app", factory=True, workers=workers, host=host, port=port, log_level=log_level)
+        return
     try:
         gateway = Gateway.build(settings)
     except ConfigError as exc:

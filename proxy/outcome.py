@@ -8,6 +8,7 @@ end, still before the response completes (`record`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -33,7 +34,8 @@ REVIEW_HEADER = "X-Loopguard-Review-Id"
 @dataclass
 class Exchange:
     """One request to /v1/chat/completions once authenticated and parsed: who asked, under
-    which policy, what (the body forwarded upstream), and its interaction row."""
+    which policy, what (the body forwarded upstream), and its interaction row. The row is
+    written while the upstream is called (`row`, awaited before anything reads its id)."""
 
     gw: Gateway
     app: App
@@ -41,9 +43,14 @@ class Exchange:
     request: Request
     body: dict[str, Any]
     metadata: dict[str, Any]
-    interaction_id: int
+    row: asyncio.Task[int]
     include_usage: bool = False
     started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def interaction_id(self) -> int:
+        """The interaction row's id; only once `row` is done (after `recording_failures` entered)."""
+        return self.row.result()
 
     @property
     def context(self) -> CheckContext:
@@ -54,13 +61,15 @@ class Exchange:
         return round((time.perf_counter() - self.started) * 1000, 2)
 
     async def record(self, **columns: Any) -> None:
-        await self.gw.run_io(self.gw.store.finish_interaction, self.interaction_id, **columns)
+        await self.gw.run_io(self.gw.store.finish_interaction, await self.row, **columns)
 
     @asynccontextmanager
     async def recording_failures(self) -> AsyncIterator[None]:
-        """Records a failure inside as the interaction's end; an unexpected one becomes a 500."""
+        """Records a failure inside as the interaction's end; an unexpected one becomes a 500.
+        The interaction row exists on the way out, whatever happened."""
         try:
             yield
+            await self.row
         except ApiError as exc:
             await self.record(state="failed", error=exc.message, total_ms=self.ms())
             raise

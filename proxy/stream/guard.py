@@ -54,6 +54,7 @@ class StreamGuard:
     decided: dict[tuple[int, str], list[Finding]] = field(default_factory=dict)
     started: set[int] = field(default_factory=set)
     late: int = 0
+    first_release_after: int | None = None  # characters the upstream had written when text first went out
 
     def feed(self, chunk: dict[str, Any]) -> list[dict[str, Any]]:
         """Adds an upstream chunk; returns chunk choices to send at once (a new choice's role)."""
@@ -85,6 +86,8 @@ class StreamGuard:
         stops = verdict.action == "block" or (verdict.action == "hold" and self.holds)
         for window, length, result in results:
             piece = window.advance(length, result, self._stop_limit(window) if stops else None)
+            if piece and self.first_release_after is None:
+                self.first_release_after = len(window.text)
             if piece:
                 step.choices.append({"index": window.choice, "delta": {window.key: piece}, "finish_reason": None})
         step.stop = verdict.action if stops else None

@@ -17,6 +17,7 @@ interaction row is written before the last chunk goes out.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -43,9 +44,15 @@ Event = dict[str, str]
 
 async def stream_reply(ex: Exchange) -> Response:
     async with ex.recording_failures():
-        chunks = await ex.gw.upstream.stream(ex.body)
+        opened, decided = await asyncio.gather(ex.gw.upstream.stream(ex.body), _buffered(ex), return_exceptions=True)
+        if isinstance(opened, BaseException):
+            raise opened  # the upstream refused the request: an HTTP error, as for JSON
+        chunks = opened
         try:
-            buffered = await _buffered(ex)
+            if isinstance(decided, BaseException):
+                raise decided
+            buffered = decided
+            await ex.row
         except BaseException:
             await chunks.aclose()
             raise
@@ -124,7 +131,8 @@ async def _windowed(ex: Exchange, chunks: UpstreamStream) -> AsyncIterator[Event
         finals = guard.closing(result, outcome.messages, outcome.notice)
         sent.event(finals)
         info = loopguard_info(ex.interaction_id, ex.policy, result, outcome,
-                              stream={"mode": "window", "checks": sum(w.checks for w in guard.windows.values())})
+                              stream={"mode": "window", "checks": sum(w.checks for w in guard.windows.values()),
+                                      "first_release_after": guard.first_release_after})
         await ex.record(state="completed", final_output=sent.final_output(), total_ms=ex.ms(), **checked)
         ended = True
         for data in closing_events(sent.head, finals, info, ex.include_usage):

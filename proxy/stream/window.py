@@ -14,10 +14,14 @@ from dataclasses import dataclass, field, replace
 from checks.engine import PrefixCheck, apply_fixes
 from checks.types import Finding
 
-FIRST_STEP = 16  # new characters before each check until something was released
-MIN_STEP = 48  # ...and after: this many, or a quarter of the text checked so far if more
-GROWTH = 4
-IDLE_CHECK_S = 0.25  # a slow upstream's words are checked at least this often
+# Until something was released, every new whole word is checked (the text is short, checks are
+# cheap, and the first text goes out as soon as the window is full). After, a check waits for
+# MIN_STEP new characters or an eighth of the text checked so far, whichever is more, so a long
+# output costs a bounded multiple of one whole check; a slow upstream's words are still checked
+# at least every IDLE_CHECK_S.
+MIN_STEP = 32
+GROWTH = 8
+IDLE_CHECK_S = 0.1
 
 
 @dataclass
@@ -35,11 +39,12 @@ class TextWindow:
 
     def due(self, now: float) -> bool:
         """Whether the text has grown enough since the last check to check it again."""
-        grown = len(self.text) - self.checked
+        grown = self.complete() - self.checked
         if grown <= 0:
             return False
-        step = FIRST_STEP if not self.released else max(MIN_STEP, self.checked // GROWTH)
-        return grown >= step or now - self.checked_at >= IDLE_CHECK_S
+        if not self.released:
+            return True
+        return grown >= max(MIN_STEP, self.checked // GROWTH) or now - self.checked_at >= IDLE_CHECK_S
 
     def complete(self) -> int:
         """The length of the text up to its last space: a word still being written is read whole,
