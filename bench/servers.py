@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -38,8 +39,8 @@ class Server:
     keys: dict[str, str] = field(default_factory=dict)
 
     def pids(self) -> list[int]:
-        """The server's process and its workers."""
-        return [self.proc.pid, *_children(self.proc.pid)]
+        """The server's process and its workers (not multiprocessing's helper processes)."""
+        return [self.proc.pid, *(p for p in _children(self.proc.pid) if b"multiprocessing" not in _cmdline(p))]
 
 
 def _children(pid: int) -> list[int]:
@@ -50,6 +51,13 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
     return found + [c for p in found for c in _children(p)]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -147,15 +155,18 @@ def litellm_proxy_version() -> str:
 
 @contextmanager
 def litellm_proxy(upstream: Server, workdir: Path, command: Path, workers: int = 1) -> Iterator[Server]:
-    """LiteLLM's proxy with the same model list and no guardrails, callbacks or database."""
+    """LiteLLM's proxy with the same model list and no guardrails, callbacks or database; requests
+    authenticate with its master key (it refuses to start without one)."""
     config = workdir / "litellm.yaml"
     config.write_text(_model_list(upstream) + "litellm_settings:\n  telemetry: false\n")
     port = free_port()
+    master_key = "sk-" + secrets.token_hex(32)
     proc = _start("LiteLLM proxy", [str(command), "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
                                     "--num_workers", str(workers)],
-                  f"http://127.0.0.1:{port}/health/liveliness", QUIET_LITELLM, workdir / "litellm.log", timeout=300)
+                  f"http://127.0.0.1:{port}/health/liveliness", {**QUIET_LITELLM, "LITELLM_MASTER_KEY": master_key},
+                  workdir / "litellm.log", timeout=300)
     try:
-        yield Server("LiteLLM proxy", f"http://127.0.0.1:{port}/v1", proc, {"": "sk-anything"})
+        yield Server("LiteLLM proxy", f"http://127.0.0.1:{port}/v1", proc, {"": master_key})
     finally:
         _stop(proc)
 
