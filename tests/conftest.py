@@ -48,6 +48,12 @@ reason_codes:
   - {code: ok, label: Fine to send}
   - {code: wrong, label: Wrong}
 """,
+    "buffered.yaml": """
+name: buffered
+stream: buffer
+checks: {pii: {}}
+reason_codes: [{code: ok, label: OK}]
+""",
     "quick-hold.yaml": """
 name: quick-hold
 checks:
