@@ -46,7 +46,9 @@ def is_indirect_reference(line: str) -> bool:
 def _scan_config() -> dict[str, Any]:
     """detect-secrets' default settings (every plugin, the default filters), one filter swapped."""
     filters = [{"path": path} for path in sorted(Settings().filters) if path != _SLOW_FILTER]
-    plugins = [{"name": plugin.__name__} for plugin in get_mapping_from_secret_type_to_class().values()]
+    plugins: list[dict[str, str]] = [
+        {"name": plugin.__name__} for plugin in get_mapping_from_secret_type_to_class().values()
+    ]
     return {"plugins_used": plugins, "filters_used": [*filters, {"path": f"{__name__}.is_indirect_reference"}]}
 
 
@@ -69,6 +71,8 @@ class SecretsPresent(HubSecretsPresent):  # type: ignore[misc]
             os.unlink(path)
         unique: dict[str, list[int]] = {}
         for _, secret in found:
+            if secret.secret_value is None:  # only in baselines loaded from disk, not in a scan
+                continue
             numbers = unique.setdefault(secret.secret_value, [])
             if secret.line_number not in numbers:
                 numbers.append(secret.line_number)
