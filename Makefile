@@ -51,9 +51,16 @@ unit: install system-deps
 
 test: lint typecheck unit
 
+# Benchmarks (not tests): each prints a table with its ratios measured side by side in one run.
+# The first run installs LiteLLM's proxy into ~/.cache/loopguard-bench/ (a few minutes, once).
+# `make test` runs each in a smoke mode (tests/test_bench_smoke.py).
 bench: install
-	$(BIN)/python bench/pii_accuracy.py
 	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/streaming.py
+	$(BIN)/python bench/check_cost.py
+	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/pii_accuracy.py --eval tests/data/eval/pii_wild_dev.jsonl
+	$(BIN)/python bench/review_ui.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

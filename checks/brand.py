@@ -10,6 +10,11 @@ is "Umbrella" + Corp): any suffix form counts (Corp, Corporation, Inc., Ltd, LLC
 with or without a comma before it, and possessives ("Globex's") are the name. A core made
 only of ordinary English words ("Umbrella") is the competitor only with a suffix, so
 "umbrella policy" is not Umbrella Corp.
+
+In a stream, the last words are held while they could still begin a phrase or a name (and
+the suffix after it), whatever the spacing between them; a negatable phrase is held until
+its sentence ends, since the negation may follow it ("we guarantee nothing"). A required
+text is about the whole output: it is looked for, and appended, at the end.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from checks.layout import Segment, segments
 from checks.negation import is_negated
 from checks.resources import Resources
 from checks.syntax import Syntax
-from checks.text import Stemmer, Token, find_phrase, tokenize
+from checks.text import Stemmer, Token, find_phrase, last_words_start, tokenize
 from checks.types import Action, CheckContext, Finding, Severity
 
 _CLAUSE_BREAK = re.compile(r"[;:](?=\s)|\s[—–-]\s")
@@ -92,6 +97,10 @@ class BrandCheck:
             (rule, [[t.stem for t in tokenize(p, self.stemmer)] for p in rule.phrases]) for rule in config.phrases
         ]
         self.competitors = [self._competitor(name) for name in config.competitors]
+        # Words a match can span: the longest phrase, or a competitor's core and its suffix.
+        self.longest = max([len(p) for _, phrases in self.phrase_rules for p in phrases]
+                           + [len(c.core) + 1 for c in self.competitors], default=0)
+        self.negatable = [(rule, phrases) for rule, phrases in self.phrase_rules if rule.negatable]
 
     def _competitor(self, name: str) -> Competitor:
         words = tokenize(name, self.stemmer)
@@ -99,6 +108,18 @@ class BrandCheck:
         while len(words) > 1 and words[-1].lower in COMPANY_SUFFIXES:
             words.pop()
         return Competitor(name, [t.stem for t in words], all(t.lower in self.english for t in words), len(words) < count)
+
+    def settled(self, text: str) -> int:
+        point = last_words_start(text, self.longest)
+        sentence = segments(text)[-1:] if self.negatable else []
+        if sentence:
+            start = sentence[0].start
+            tokens = tokenize(text[start:], self.stemmer)
+            for _, phrases in self.negatable:
+                for phrase in phrases:
+                    for i, _ in find_phrase(phrase, tokens, self.english)[:1]:
+                        point = min(point, start + tokens[i].start)
+        return point
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         tokens = tokenize(text, self.stemmer)

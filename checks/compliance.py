@@ -10,6 +10,8 @@
 - A JSON object or array (tool-call arguments) is read field by field (`checks.arguments`):
   a numeric field whose key names a meaning ("discount_percent", "refund_amount") is that
   meaning; one too deeply nested to read holds.
+- In a stream, a figure is settled once its sentence (list item, table cell) has ended, since
+  its meaning can come from any word of it; a JSON document is read only once it is whole.
 - Metadata rules: a request field compared with a value (`deal_value` >= 100000) flags the
   whole output. Values are coerced by `checks.types.coerce_number` (the rule triage tiers
   and review items use too); an absent or null field is missing, and a value that cannot
@@ -33,7 +35,7 @@ from checks.quantities import Quantity, Unit, find_quantities
 from checks.reading import Reading, anchor, is_generic_bound, measured_noun, offer_negated, read
 from checks.resources import Resources
 from checks.syntax import Syntax
-from checks.types import Action, CheckContext, CheckError, Comparison, Finding, Severity, compare
+from checks.types import Action, CheckContext, CheckError, Comparison, Finding, Severity, compare, reach_back
 
 # "another 10 points", "a further 5%": the value adds to the one stated before it.
 _ADDITIVE = re.compile(r"\b(?:another|additional|extra|further)\s+(?:\S+\s+)?$", re.IGNORECASE)
@@ -44,6 +46,7 @@ _TO = re.compile(r"\bto\s*$", re.IGNORECASE)
 _BEFORE_CHANGE = re.compile(r"\bfrom\s*$", re.IGNORECASE)
 MAX_FIGURES = 500  # more in one output (a data dump) is held for a person rather than read
 WINDOW = 1_000  # longest piece of a run-on segment parsed at once (below Syntax's MAX_CHARS)
+LONGEST_FIGURE = 64  # "one hundred and twenty-five thousand dollars": a figure still being written
 _WORDS = re.compile(r"[^\W\d_]+")
 _PERCENT_WORDS = frozenset({"percent", "pct", "percentage", "perc"})
 _RATIO_WORDS = frozenset({"rate", "ratio", "fraction", "share"})
@@ -127,6 +130,22 @@ class ComplianceCheck:
         for rule in config.numbers:
             lowest = min(v for v in (rule.hold_above, rule.block_above) if v is not None)
             self.floor[rule.unit] = min(self.floor.get(rule.unit, lowest), lowest)
+
+    def settled(self, text: str) -> int:
+        """Up to the first figure of the sentence still being written (its meaning may come from
+        any word of that sentence); nothing of a JSON document until it is whole."""
+        if not self.config.numbers:
+            return len(text)
+        if text.lstrip()[:1] in ("{", "["):
+            return 0
+        point = reach_back(text, LONGEST_FIGURE)
+        open_segment = segments(text)[-1:]
+        if open_segment:
+            start = open_segment[0].start
+            first = next(iter(find_quantities(text[start:])), None)
+            if first is not None:
+                point = min(point, start + first.start)
+        return point
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -5,6 +5,11 @@ zero-width characters and spelled-out values cannot walk around them; the engine
 every finding back onto the original characters, so fixes apply to the text as written.
 Checks know nothing of this.
 
+For a stream, `check_prefix` runs the checks over the text written so far and also says how
+much of it is settled: the least that any check (`checks.types.StreamingCheck`) has decided,
+never inside a word, mapped back onto the original characters. A check that cannot say
+settles nothing, so its policy's streams are checked whole.
+
 A check that raises does not let the text through: the engine turns the crash into a
 finding whose action is the policy's `on_check_error` (hold or block), so a broken
 check fails closed. So does a failure to normalise: the checks then read the text as
@@ -15,13 +20,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from checks.normalize import NormalizedText, normalize
 from checks.registry import CheckFactory
 from checks.resources import Resources
-from checks.types import Action, Check, CheckContext, CheckError, Finding
+from checks.types import Action, Check, CheckContext, CheckError, Finding, StreamingCheck
 
 log = logging.getLogger("loopguard.checks")
 
@@ -49,9 +54,36 @@ class CheckSuite:
             checks.append(factories[name](config, resources))
         return cls(checks, on_error)
 
+    @property
+    def streams(self) -> bool:
+        """Whether every check can say what it has settled of a text still being written."""
+        return all(isinstance(check, StreamingCheck) for check in self.checks)
+
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         """Every check's findings on `text`, with spans into `text` as written."""
         view, findings = self._view(text)
+        return self._run(view, findings, context)
+
+    def check_prefix(self, text: str, context: CheckContext) -> PrefixCheck:
+        """The findings on `text`, the start of an output still being written, and how much of
+        it (in characters of `text` as written) no continuation can change."""
+        view, findings = self._view(text)
+        return PrefixCheck(self._run(view, findings, context), self._settled(view))
+
+    def _settled(self, view: NormalizedText) -> int:
+        point = len(view.text)
+        for check in self.checks:
+            if not isinstance(check, StreamingCheck):
+                return 0
+            try:
+                point = min(point, check.settled(view.text))
+            except Exception:
+                log.exception("check %s could not say what it settled; holding the rest", check.name)
+                return 0
+        point = word_start(view.text, max(point, 0))
+        return view.original_span(point, point)[0] if view.changed else point
+
+    def _run(self, view: NormalizedText, findings: list[Finding], context: CheckContext) -> list[Finding]:
         for check in self.checks:
             try:
                 found = check.run(view.text, context)
@@ -77,6 +109,24 @@ class CheckSuite:
             action=self.on_error,
             message=f"check {name} failed: {type(exc).__name__}",
         )
+
+
+@dataclass(frozen=True)
+class PrefixCheck:
+    """What the checks found in the text so far, and how much of it is settled."""
+
+    findings: list[Finding]
+    settled: int
+
+
+def word_start(text: str, position: int) -> int:
+    """`position`, moved back to the start of the word it falls inside (a position between
+    two non-space characters): a word still being written is never cut."""
+    if position >= len(text):
+        return position
+    while 0 < position and not text[position - 1].isspace() and not text[position].isspace():
+        position -= 1
+    return position
 
 
 def _on_original(finding: Finding, view: NormalizedText) -> Finding:

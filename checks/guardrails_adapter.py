@@ -4,12 +4,22 @@ Validators are named by their registry id ("loopguard/no_shouting") or by import
 ("guardrails_ai.secrets_present:SecretsPresent"). Telemetry is switched off before any
 validator is built (a validator's constructor starts hub telemetry unless told not to),
 and validators run in-process: nothing is sent to the Guardrails hub.
+
+In a stream, a validator's finding is settled once the text has run past it by the
+validator's `window`: a number of characters, `line` (the end of the line it is on), or
+`output` (the whole output: a stream is read whole before anything is released). Known
+validators have theirs in `WINDOWS`; any other defaults to `output` unless its spec sets one.
+secrets-present (detect-secrets) reads line by line, but each of its detectors matches one
+unbroken token (a key, a token, a quoted high-entropy string) or a keyword and the value
+right after it, or a private-key header; a stream checks whole words only, so 128
+characters reach past any of them. Its allowlist comment later on a line can only remove a
+secret: a stream may stop on a secret that the whole output would have let through.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Literal
 
 from guardrails import settings
 from guardrails.classes.rc import RC
@@ -18,7 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from checks import validators as _own_validators  # noqa: F401  (registers loopguard/*)
 from checks.resources import Resources
-from checks.types import Action, CheckContext, CheckError, Finding, Severity
+from checks.types import Action, CheckContext, CheckError, Finding, Severity, reach_back
+
+Window = int | Literal["line", "output"]
+WINDOWS: dict[str, Window] = {
+    "loopguard/no_shouting": 80,  # three capitalised words, or "!!"
+    "guardrails_ai.secrets_present:SecretsPresent": 128,  # a keyword and its value, or one token
+    "checks.secrets:SecretsPresent": 128,  # the same, faster (checks.secrets)
+}
 
 
 class ValidatorSpec(BaseModel):
@@ -29,6 +46,7 @@ class ValidatorSpec(BaseModel):
     action: Action = "hold"
     severity: Severity = "high"
     params: dict[str, Any] = Field(default_factory=dict)
+    window: Window | None = Field(None, description="how far a finding reaches in a stream (default: WINDOWS or output)")
 
 
 class GuardrailsConfig(BaseModel):
@@ -69,6 +87,15 @@ class GuardrailsCheck:
             (spec, _validator_class(spec.validator)(on_fail="noop", use_local=True, **spec.params))
             for spec in config.validators
         ]
+
+    def settled(self, text: str) -> int:
+        point = len(text)
+        for spec, _ in self.validators:
+            window = spec.window if spec.window is not None else WINDOWS.get(spec.validator, "output")
+            if window == "output":
+                return 0
+            point = min(point, text.rfind("\n") + 1 if window == "line" else reach_back(text, window))
+        return point
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         findings = []

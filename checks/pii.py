@@ -3,6 +3,18 @@ and presidio-anonymizer operators for the fix.
 
 Entities a policy allows are never analysed, so a policy that allows person names
 never runs NER at all.
+
+In a stream, a value is settled once the text has run past it by its entity's reach
+(`REACH`): the longest value plus the context after it that can decide it. Presidio's context
+words are read before a value only. A name's cues are read 80 characters either side of it,
+and the next line's first words can make it a signature, so person names reach furthest.
+A value written without spaces (an email, a URL, an unspaced IBAN) is never cut however long:
+the check suite never settles inside a word. A text that may still turn out to be a chat
+transcript is held from its first speaker label or lower-case given name (`chat_pending`).
+Other readings of person names reach across the whole output and are not held for: a later
+full name marks earlier mentions of its words, a second cued mention raises the first, a list
+of names extends to its doubtful items. Where one of them changes text already streamed, the
+whole-output check at the end of the stream says so (`proxy.stream.guard`).
 """
 
 from __future__ import annotations
@@ -22,17 +34,23 @@ from checks.nlp import LeanSpacyNlpEngine
 from checks.recognizers.credit_card import CreditCardRecognizer
 from checks.recognizers.email import EmailRecognizer
 from checks.recognizers.ip_address import IpAddressRecognizer
-from checks.recognizers.person import PersonRecognizer
+from checks.recognizers.person import PersonRecognizer, chat_pending
 from checks.recognizers.phone import BROAD_REGIONS, PhoneNumberRecognizer
 from checks.recognizers.street_address import StreetAddressRecognizer
 from checks.recognizers.us_ssn import UsSsnRecognizer
 from checks.resources import Resources
-from checks.types import Action, CheckContext, Finding, Severity
+from checks.types import Action, CheckContext, Finding, Severity, reach_back
 
 PiiAction = Literal["allow", "mask", "hold", "block"]
 SUPPORTED_ENTITIES = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "STREET_ADDRESS",
 )
+# Characters after a value's start that can still decide it (the value and the context after it).
+REACH = {
+    "PERSON": 160,  # up to ~60 for the name, 80 of cues after it, the first words of the next line
+    "EMAIL_ADDRESS": 64, "PHONE_NUMBER": 48, "CREDIT_CARD": 32, "US_SSN": 16, "IBAN_CODE": 48,
+    "IP_ADDRESS": 48, "STREET_ADDRESS": 128,
+}
 _ACTIONS: dict[str, tuple[Action, Severity]] = {
     "mask": ("fix", "medium"),
     "hold": ("hold", "high"),
@@ -74,11 +92,11 @@ class PiiEngines:
     def __init__(self) -> None:
         self.nlp = LeanSpacyNlpEngine()
         self.nlp.load()
-        lexicon = NameLexicon()
-        lexicon.warm_up()
+        self.lexicon = NameLexicon()
+        self.lexicon.warm_up()
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in (
-            PersonRecognizer(lexicon, ner=self.nlp.ner), EmailRecognizer(), PhoneNumberRecognizer(),
+            PersonRecognizer(self.lexicon, ner=self.nlp.ner), EmailRecognizer(), PhoneNumberRecognizer(),
             CreditCardRecognizer(), StreetAddressRecognizer(), UsSsnRecognizer(), IbanRecognizer(), IpAddressRecognizer(),
         ):
             registry.add_recognizer(recognizer)
@@ -93,6 +111,11 @@ class PiiEngines:
         return _drop_contained(results)
 
     def replacement(self, value: str, entity: str, operator: str, params: dict[str, Any]) -> str:
+        """The fix for one value. `replace` (the default) is presidio's Replace operator written
+        out: an anonymizer run per value cost more than the detection on texts with thousands
+        of values."""
+        if operator == "replace" and isinstance(params.get("new_value", ""), str):
+            return str(params.get("new_value") or f"<{entity}>")
         result = self.anonymizer.anonymize(
             text=value,
             analyzer_results=[AnonymizerSpan(entity, 0, len(value), 1.0)],
@@ -122,6 +145,14 @@ class PiiCheck:
         self.config = config
         self.entities = [e for e, action in config.entities.items() if action != "allow"]
         self.engines = resources.get("pii.engines", PiiEngines) if self.entities else None
+        self.window = max((REACH[e] for e in self.entities), default=0)
+
+    def settled(self, text: str) -> int:
+        point = reach_back(text, self.window)
+        if self.engines is not None and "PERSON" in self.entities:
+            chat = chat_pending(text, self.engines.lexicon)
+            point = point if chat is None else min(point, chat)
+        return point
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         if self.engines is None or not text:

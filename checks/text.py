@@ -79,6 +79,20 @@ def tokenize(text: str, stemmer: Stemmer) -> list[Token]:
     return tokens
 
 
+def last_words_start(text: str, count: int) -> int:
+    """Where the last `count` words of `text` begin (0 when it has fewer): the earliest start of
+    a phrase of `count` words that the next words could still complete."""
+    if count <= 0:
+        return len(text)
+    tail = 256
+    while True:
+        start = max(0, len(text) - tail)
+        starts = [m.start() + start for m in _TOKEN.finditer(text[start:])]
+        if start == 0 or len(starts) > count:  # the first word of a cut tail may be cut
+            return starts[-count] if len(starts) >= count else 0
+        tail *= 4
+
+
 def allowed_edits(word: str) -> int:
     """Spelling slack by length: none for short words and numbers, one or two for long words."""
     if any(ch.isdigit() for ch in word) or len(word) < 6:

@@ -11,7 +11,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Action = Literal["allow", "fix", "hold", "block"]
 Severity = Literal["low", "medium", "high", "critical"]
@@ -119,11 +119,37 @@ class CheckContext:
 
 
 class Check(Protocol):
-    """A check: built once per policy from its validated config, run per text."""
+    """A check: built once per policy from its validated config, run per text.
+
+    A check that can guard a stream also implements `StreamingCheck`; one that does not is
+    only ever run on whole outputs (a stream through its policy is buffered first)."""
 
     name: str
 
     def run(self, text: str, context: CheckContext) -> list[Finding]: ...
+
+
+@runtime_checkable
+class StreamingCheck(Check, Protocol):
+    """A check that says how far its findings reach, so a stream can release text early.
+
+    `settled(text)` reads `text` as the start of an output still being written and returns
+    how much of it is decided: no continuation can add, drop or change a finding of this
+    check that starts before that position. It is the check's window, declared from its
+    config at load: how far after a match's start the match and the context that decides
+    it can reach ("a name's cues are read 80 characters around it", "a figure's meaning
+    comes from the rest of its sentence", "a phrase is as long as its longest wording").
+    Context before a match never limits it: the stream always checks the whole text so far.
+    It must be cheap (no model) and must err towards smaller values.
+    """
+
+    def settled(self, text: str) -> int: ...
+
+
+def reach_back(text: str, window: int) -> int:
+    """`settled` for a check whose matches and deciding context span at most `window` characters
+    from a match's start: everything but the last `window` characters."""
+    return max(0, len(text) - window)
 
 
 class CheckError(Exception):

@@ -11,6 +11,11 @@ can reach the app":
   dropped and reported (fail closed: unknown text is never passed on). litellm moves fields
   it does not model into `provider_specific_fields`; those are read with the same schema.
 - `write` puts fixed text back at a segment's path.
+- `merge_delta` adds a stream chunk's delta to the message assembled so far, as the schema
+  says each field grows: text appends, a tool call merges into the call with its `index`, a
+  thinking block into the block before it, any other value is replaced. `STREAMED` names
+  the texts a stream may release while they grow; every other field waits for its choice to
+  end, is checked whole, then sent.
 - `drop_stale` removes values that describe a text exactly and are wrong once it changed:
   `audio.data` (the spoken transcript), a thinking block's `signature`, `annotations`
   (character offsets into the content); `kept_logprobs` does the same for token logprobs.
@@ -25,10 +30,11 @@ text sent.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from checks.types import Finding
 
@@ -90,10 +96,13 @@ class Obj:
 
 @dataclass(frozen=True)
 class ListOf:
-    """A list of `item`s; `bound_to` as for `Opaque`."""
+    """A list of `item`s; `bound_to` as for `Opaque`. In a stream, an item delta merges into
+    the item with its `index` (`grows="index"`), into the last item of its type
+    (`grows="last"`), or is a whole new item (None)."""
 
     item: Node
     bound_to: str | None = None
+    grows: Literal["index", "last"] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,8 @@ REASONING_ITEM = Tagged({
     "reasoning": Obj({"type": OPAQUE, "id": OPAQUE, "encrypted_content": OPAQUE,
                       "summary": ListOf(Tagged({"summary_text": Obj({"type": OPAQUE, "text": TEXT})}))}),
 })
-REASONING: dict[str, Node] = {"reasoning_content": TEXT, "reasoning": TEXT, "thinking_blocks": ListOf(THINKING_BLOCK)}
+REASONING: dict[str, Node] = {"reasoning_content": TEXT, "reasoning": TEXT,
+                               "thinking_blocks": ListOf(THINKING_BLOCK, grows="last")}
 
 MESSAGE = Obj({
     "role": OPAQUE,
@@ -147,7 +157,7 @@ MESSAGE = Obj({
     "refusal": TEXT,
     **REASONING,
     "reasoning_items": ListOf(REASONING_ITEM),
-    "tool_calls": ListOf(TOOL_CALL),
+    "tool_calls": ListOf(TOOL_CALL, grows="index"),
     "function_call": FUNCTION_CALL,
     # The spoken audio says the transcript: it cannot be checked, only dropped with it.
     "audio": Obj({"id": OPAQUE, "expires_at": OPAQUE, "transcript": TEXT, "data": Opaque(bound_to="transcript")}),
@@ -157,6 +167,8 @@ MESSAGE = Obj({
 })
 TOKEN = Obj({"token": OPAQUE, "logprob": OPAQUE, "bytes": OPAQUE, "top_logprobs": OPAQUE})
 LOGPROBS = Obj({"content": ListOf(TOKEN), "refusal": ListOf(TOKEN)})
+# The message texts a stream releases as they grow (`proxy.stream`); the rest are sent whole.
+STREAMED = ("content", "refusal", "reasoning_content", "reasoning")
 # Choice fields besides `message` and `logprobs`, which are read on their own.
 CHOICE = Obj({"index": OPAQUE, "finish_reason": OPAQUE,
               "provider_specific_fields": Obj({"native_finish_reason": OPAQUE})})
@@ -323,6 +335,55 @@ def _walk_content(value: Any, path: Path, out: Reading) -> Any:
 def _drop(path: Path, rule: str, out: Reading) -> Any:
     out.dropped.append(Dropped(path, rule))
     return _MISSING
+
+
+# --- assembling a stream -------------------------------------------------------------------
+
+
+def merge_delta(target: dict[str, Any], delta: Mapping[str, Any], node: Node = MESSAGE) -> None:
+    """Adds a (sanitised) stream delta to `target`, the value assembled so far under `node`.
+
+    Fields the schema does not know are kept as they come (the last value wins), so that
+    reading the assembled value drops and notes them like any other unknown field."""
+    fields = node.fields if isinstance(node, Obj) else {}
+    for key, value in delta.items():
+        if value is None:
+            continue
+        child = fields.get(key)
+        current = target.get(key)
+        if isinstance(value, str) and isinstance(current, str) and isinstance(child, Text | Content):
+            target[key] = current + value
+        elif isinstance(value, list) and isinstance(current, list):
+            _merge_items(current, value, child.grows if isinstance(child, ListOf) else None,
+                         child.item if isinstance(child, ListOf) else OPAQUE)
+        elif isinstance(value, dict) and isinstance(current, dict) and child is not None:
+            merge_delta(current, value, _variant(child, current))
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def _merge_items(items: list[Any], deltas: list[Any], grows: str | None, node: Node) -> None:
+    for delta in deltas:
+        if not isinstance(delta, dict) or grows is None:
+            items.append(copy.deepcopy(delta))
+            continue
+        if grows == "index":
+            match = next((i for i in items if isinstance(i, dict) and i.get("index") == delta.get("index")), None)
+        else:
+            last = items[-1] if items else None
+            match = last if isinstance(last, dict) and last.get("type") == delta.get("type") else None
+        if match is None:
+            items.append(copy.deepcopy(delta))
+        else:
+            merge_delta(match, delta, _variant(node, match))
+
+
+def _variant(node: Node, value: dict[str, Any]) -> Node:
+    """The object schema a (tagged) value follows, for merging into it."""
+    if isinstance(node, Tagged):
+        kind = value.get("type", node.default)
+        return node.variants.get(kind, OPAQUE) if isinstance(kind, str) else OPAQUE
+    return node
 
 
 # --- writing back, dropping stale values -------------------------------------------------

@@ -1,8 +1,21 @@
-"""The gateway's state, built once at start-up and passed to every route explicitly."""
+"""The gateway's state, built once at start-up and passed to every route explicitly.
+
+Blocking work leaves the event loop: database calls go to the thread pool (`run_io`), and
+checks, which are CPU-bound, to a bounded share of it (`run_checks`, at most CHECK_THREADS at
+once per worker), so that under load requests queue for the checks instead of thrashing, and
+the loop keeps streaming. More CPU means more workers (`loopguard serve --workers N`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from starlette.concurrency import run_in_threadpool
 
 from checks.registry import discover
 from checks.resources import Resources
@@ -14,6 +27,9 @@ from proxy.store import Store
 from proxy.telemetry import Telemetry
 from proxy.upstream import Upstream
 
+T = TypeVar("T")
+CHECK_THREADS = 2
+
 
 @dataclass
 class Gateway:
@@ -22,6 +38,17 @@ class Gateway:
     upstream: Upstream
     policies: dict[str, LoadedPolicy]
     telemetry: Telemetry
+    _checks: list[anyio.CapacityLimiter] = field(default_factory=list)  # made on first use, inside the loop
+
+    async def run_checks(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` (CPU-bound check work) in a thread, at most CHECK_THREADS at a time."""
+        if not self._checks:
+            self._checks.append(anyio.CapacityLimiter(CHECK_THREADS))
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._checks[0])
+
+    async def run_io(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A blocking (database) call in the thread pool."""
+        return await run_in_threadpool(fn, *args, **kwargs)
 
     @classmethod
     def build(cls, settings: Settings) -> Gateway:

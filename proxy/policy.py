@@ -92,6 +92,8 @@ class Policy(BaseModel):
     default_tier: Tier = Tier(name="standard", when=TierCondition(), priority=0, sla_minutes=240)
     reason_codes: list[ReasonCode] = Field(min_length=1)
     messages: Messages = Messages()
+    stream: Literal["window", "buffer"] = Field(
+        "window", description="window: release streamed text as the checks settle it; buffer: check the whole output first")
     hold_timeout_s: float = Field(300.0, gt=0)
     timeout_action: Literal["block", "release"] = "block"
     playbook: list[PlaybookExample] = Field(default_factory=list)

@@ -4,7 +4,8 @@ Both carry exactly the fields the guard kept (`proxy.fields`), nothing else of t
 response.
 
 Every response carries a top-level `loopguard` object; in a stream it rides on the
-last chunk before `[DONE]`.
+last chunk before `[DONE]`. A stream that fails after it started ends with an error event in
+OpenAI's shape (`{"error": {...}}`, which the OpenAI SDKs raise as an APIError) and `[DONE]`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from proxy.errors import ApiError, error_body
 from proxy.guard import CandidateCheck, GuardResult
 
 CONTENT_FILTER = "content_filter"
@@ -47,10 +49,30 @@ def _choice(candidate: CandidateCheck, message: dict[str, Any], filtered: bool) 
     return choice
 
 
-def _chunk(body: dict[str, Any], choices: list[dict[str, Any]], **extra: Any) -> str:
-    chunk = {"id": body.get("id"), "object": "chat.completion.chunk", "created": body.get("created"),
-             "model": body.get("model"), "choices": choices, **extra}
-    return json.dumps(chunk, separators=(",", ":"))
+def chunk(head: dict[str, Any], choices: list[dict[str, Any]], **extra: Any) -> str:
+    """One stream chunk (its data payload) with the response's identifying fields from `head`."""
+    out = {"id": head.get("id"), "object": "chat.completion.chunk", "created": head.get("created"),
+           "model": head.get("model"), "choices": choices, **extra}
+    if head.get("system_fingerprint"):
+        out["system_fingerprint"] = head["system_fingerprint"]
+    return json.dumps(out, separators=(",", ":"))
+
+
+def error_event(error: ApiError) -> str:
+    """The data payload that ends a failed stream."""
+    return json.dumps(error_body(error.status, error.message, error.code, error.param, error.details),
+                      separators=(",", ":"))
+
+
+def closing_events(head: dict[str, Any], finals: list[dict[str, Any]], loopguard: dict[str, Any],
+                   include_usage: bool) -> Iterator[str]:
+    """A stream's last chunks: the choices' final deltas, usage when asked, the loopguard object."""
+    if include_usage:
+        yield chunk(head, finals)
+        yield chunk(head, [], usage=head.get("usage"), loopguard=loopguard)
+    else:
+        yield chunk(head, finals, loopguard=loopguard)
+    yield "[DONE]"
 
 
 def _delta(message: dict[str, Any]) -> dict[str, Any]:
@@ -75,12 +97,7 @@ def sse_events(body: dict[str, Any], include_usage: bool) -> Iterator[str]:
     choices = body["choices"]
     for choice in choices:
         logprobs = {"logprobs": choice["logprobs"]} if "logprobs" in choice else {}
-        yield _chunk(body, [{"index": choice["index"], "delta": _delta(choice["message"]), "finish_reason": None,
-                             **logprobs}])
+        yield chunk(body, [{"index": choice["index"], "delta": _delta(choice["message"]), "finish_reason": None,
+                            **logprobs}])
     finals = [{"index": c["index"], "delta": {}, "finish_reason": c["finish_reason"]} for c in choices]
-    if include_usage:
-        yield _chunk(body, finals)
-        yield _chunk(body, [], usage=body.get("usage"), loopguard=body["loopguard"])
-    else:
-        yield _chunk(body, finals, loopguard=body["loopguard"])
-    yield "[DONE]"
+    yield from closing_events(body, finals, body["loopguard"], include_usage)

@@ -60,15 +60,18 @@ class Telemetry:
         self.registry.register(QueueCollector(store))
 
     def interaction_finished(self, fields: dict[str, Any]) -> None:
-        """Counts what a `Store.finish_interaction` call recorded."""
+        """Counts a `Store.finish_interaction` call that ends an interaction (it carries its
+        `state`); earlier writes of the same figures (a held item's findings) are not counted."""
+        state = fields.get("state")
+        if state not in ("completed", "failed"):
+            return
+        self.requests.labels(state).inc()
         for part in ("upstream", "checks", "total"):
             ms = fields.get(f"{part}_ms")
             if isinstance(ms, int | float):
                 self.latency.labels(part).observe(ms / 1000)
         for finding in fields.get("findings") or []:
             self.flags.labels(str(finding.get("check", "")), str(finding.get("rule", ""))).inc()
-        if fields.get("state") in ("completed", "failed"):
-            self.requests.labels(fields["state"]).inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

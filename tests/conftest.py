@@ -54,6 +54,12 @@ checks: {pii: {}}
 audit_sample: 1.0
 reason_codes: [{code: ok, label: OK}, {code: missed, label: The checks missed something}]
 """,
+    "buffered.yaml": """
+name: buffered
+stream: buffer
+checks: {pii: {}}
+reason_codes: [{code: ok, label: OK}]
+""",
     "quick-hold.yaml": """
 name: quick-hold
 checks:

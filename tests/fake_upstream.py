@@ -12,13 +12,27 @@ The last user message steers it:
                          unknown provider fields...); "\\ud800" escapes survive as lone surrogates
 anything else is echoed back as "echo: <text>".
 Bodies are sent as ASCII JSON, so any string (even a lone surrogate) reaches the proxy as written.
+
+Streamed (`stream: true`), every reply goes out as OpenAI does it: a first chunk with the role,
+the content one word per chunk (a word with the space before it), tool-call arguments in
+8-character pieces after a chunk with the call's id and name, the other FIELDS in the first
+chunk, a last chunk per choice with its finish_reason, a usage chunk when
+`stream_options.include_usage` asks, then `[DONE]`. A leading tag changes how it streams:
+  [stream pace=15]       waits 15 ms before each content chunk (a readable pace)
+  [stream cut=40]        drops the connection once 40 characters of content went out
+  [stream malformed=40]  sends a broken data line once 40 characters went out, then ends
+  [stream stall=40]      sends nothing more once 40 characters went out (holds the connection
+                         open for STALL_SECONDS), as a provider that hangs mid-stream
+The tag may be combined ("[stream pace=12 cut=200] REPLY: ...") and is ignored unstreamed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -28,6 +42,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from proxy.services import free_port
+
+STREAM_TAG = re.compile(r"^\[stream((?:\s+\w+=\d+)*)\]\s*")
+STALL_SECONDS = 30.0
+ARGUMENT_PIECE = 8
+
+
+class CutStream(Exception):
+    """Raised inside a streamed body: the server drops the connection mid-response."""
+
+
+def _stream_controls(prompt: str) -> tuple[dict[str, int], str]:
+    """The `[stream k=v ...]` tag's settings and the prompt without it."""
+    m = STREAM_TAG.match(prompt)
+    if not m:
+        return {}, prompt
+    controls = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
+    return controls, prompt[m.end():]
 
 
 def _last_user(messages: list[dict[str, Any]]) -> str:
@@ -70,7 +101,7 @@ def build_app() -> FastAPI:
     async def completions(request: Request) -> Any:
         body = await request.json()
         app.state.requests.append(body)
-        prompt = _last_user(body.get("messages", []))
+        controls, prompt = _stream_controls(_last_user(body.get("messages", [])))
         if prompt.startswith("FAIL "):
             status = int(prompt.split()[1])
             return JSONResponse({"error": {"message": f"fake failure {status}", "type": "server_error"}}, status)
@@ -82,9 +113,11 @@ def build_app() -> FastAPI:
         created = int(time.time())
         usage = {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}
         finish = ["tool_calls" if m.get("tool_calls") else "stop" for m in messages]
-        if body.get("stream"):
-            return StreamingResponse(_stream(body["model"], messages, finish, created, usage), media_type="text/event-stream")
         extras = _fields(prompt)
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            chunks = _chunks(body["model"], messages, finish, created, extras, usage if include_usage else None)
+            return StreamingResponse(_stream(chunks, controls), media_type="text/event-stream")
         reply = {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": created, "model": body["model"],
             "choices": [{"index": i, "message": m, "finish_reason": finish[i], **extras.get("choice", {})}
@@ -96,12 +129,54 @@ def build_app() -> FastAPI:
     return app
 
 
-async def _stream(model: str, messages: list[dict[str, Any]], finish: list[str], created: int, usage: dict[str, Any]) -> Any:
-    for i, m in enumerate(messages):
-        chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": model,
-                 "choices": [{"index": i, "delta": {"role": "assistant", "content": m.get("content") or ""},
-                              "finish_reason": finish[i]}]}
+def _chunks(model: str, messages: list[dict[str, Any]], finish: list[str], created: int, extras: dict[str, Any],
+            usage: dict[str, Any] | None) -> list[tuple[dict[str, Any], int]]:
+    """The stream's chunks, the choices' interleaved, each with the number of content characters it carries."""
+    top = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": model,
+           **extras.get("response", {})}
+    per_choice = [_choice_chunks(i, m, finish[i], extras.get("choice", {})) for i, m in enumerate(messages)]
+    out = [({**top, "choices": [choice]}, chars)
+           for step in itertools.zip_longest(*per_choice) for item in step if item is not None for choice, chars in [item]]
+    if usage is not None:
+        out.append(({**top, "choices": [], "usage": usage}, 0))
+    return out
+
+
+def _choice_chunks(index: int, message: dict[str, Any], finish: str, extras: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+    def choice(delta: dict[str, Any], chars: int = 0, **more: Any) -> tuple[dict[str, Any], int]:
+        return {"index": index, "delta": delta, "finish_reason": None, **more}, chars
+
+    first = {k: v for k, v in message.items() if k not in ("content", "tool_calls")}
+    out = [choice({**first, "content": ""}, **extras)]
+    content = message.get("content")
+    out += [choice({"content": word}, len(word)) for word in re.findall(r"\s*\S+|\s+$", content or "")]
+    for n, call in enumerate(message.get("tool_calls") or []):
+        function = call["function"]
+        out.append(choice({"tool_calls": [{"index": n, "id": call["id"], "type": call["type"],
+                                           "function": {"name": function["name"], "arguments": ""}}]}))
+        arguments = function["arguments"]
+        out += [choice({"tool_calls": [{"index": n, "function": {"arguments": arguments[k:k + ARGUMENT_PIECE]}}]})
+                for k in range(0, len(arguments), ARGUMENT_PIECE)]
+    out.append(({"index": index, "delta": {}, "finish_reason": finish}, 0))
+    return out
+
+
+async def _stream(chunks: list[tuple[dict[str, Any], int]], controls: dict[str, int]) -> Any:
+    sent = 0
+    for chunk, chars in chunks:
+        if chars and controls.get("pace"):
+            await asyncio.sleep(controls["pace"] / 1000)
+        for fault in ("cut", "malformed", "stall"):
+            if fault in controls and sent >= controls[fault]:
+                if fault == "cut":
+                    raise CutStream("connection dropped by the fake provider")
+                if fault == "malformed":
+                    yield 'data: {"id": "chatcmpl-fake", "choices": [{"delta": {"content": "tru\n\n'
+                    return
+                await asyncio.sleep(STALL_SECONDS)
+                return
         yield f"data: {json.dumps(chunk)}\n\n"
+        sent += chars
     yield "data: [DONE]\n\n"
 
 

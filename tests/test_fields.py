@@ -189,6 +189,14 @@ FIELD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("unknown top-level field", {"message": {"content": "ok"}, "response": {"citations": ["VALUE"]}}, "response.citations", "dropped"),
 ]
 
+# litellm's stream delivers a provider's extra fields where the provider wrote them (not under
+# `provider_specific_fields`, as its JSON reply does) and vLLM's `reasoning` as `reasoning_content`.
+STREAM_LOCATIONS = {
+    "provider_specific_fields.reasoning": "reasoning_content",
+    "provider_specific_fields.citations": "citations",
+    "choice.provider_specific_fields.explanation": "choice.explanation",
+}
+
 # (value, policy, mode, on_hold, the rule a check finds it with)
 VALUES = [
     pytest.param(EMAIL, "default", "monitor", "wait", "EMAIL_ADDRESS", id="email"),
@@ -213,6 +221,19 @@ def _reply(client: openai.OpenAI, prompt: str, stream: bool) -> tuple[str, dict[
     return dumped, chunks[-1].model_extra["loopguard"]
 
 
+def _streamed_message(chunks: list[Any]) -> dict[str, Any]:
+    """A choice's message as the app puts it together from the deltas of a stream."""
+    message: dict[str, Any] = {}
+    for c in chunks:
+        for choice in c.choices:
+            fields.merge_delta(message, choice.delta.model_dump(exclude_none=True))
+    return message
+
+
+def _streamed_logprobs(chunks: list[Any]) -> Any:
+    return next((choice.logprobs for c in chunks for choice in c.choices if choice.logprobs is not None), None)
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 @pytest.mark.parametrize(("value", "policy", "mode", "on_hold", "rule"), VALUES)
 @pytest.mark.parametrize(("case", "extras", "where", "how"), FIELD_CASES, ids=[c[0] for c in FIELD_CASES])
@@ -223,6 +244,7 @@ def test_a_value_in_any_field_never_reaches_the_app(proxy: Proxy, case: str, ext
     received, info = _reply(client, _fields_prompt(_fill(extras, value)), stream)
     assert value.lower() not in received.lower()
     located = {(f["location"], f["rule"]) for f in info["findings"]}
+    where = STREAM_LOCATIONS.get(where, where) if stream else where
     assert (where, rule if how == "checked" else "unknown_field") in located
     assert all(set(f) >= {"check", "rule", "location", "message"} and "text" not in f for f in info["findings"])
 
@@ -247,7 +269,7 @@ def test_clean_extra_fields_reach_the_app_unchanged_in_json_and_stream(proxy: Pr
     assert reply.model_extra["loopguard"]["findings"] == []
     chunks = list(client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": prompt}],
                                                  stream=True))
-    delta = chunks[0].choices[0].delta.model_dump(exclude_none=True)
+    delta = _streamed_message(chunks)
     streamed = {**delta, "tool_calls": [{k: v for k, v in c.items() if k != "index"} for c in delta.get("tool_calls", [])]}
     assert {k: streamed.get(k) for k in kept} == kept
 
@@ -287,7 +309,7 @@ def test_logprobs_are_kept_when_the_text_is_unchanged(proxy: Proxy, stream: bool
     if stream:
         chunks = list(client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": prompt}],
                                                      stream=True))
-        logprobs = chunks[0].choices[0].logprobs
+        logprobs = _streamed_logprobs(chunks)
     else:
         logprobs = client.chat.completions.create(
             model="fake-model", messages=[{"role": "user", "content": prompt}]).choices[0].logprobs
@@ -304,8 +326,9 @@ def test_logprobs_are_removed_when_a_fix_changed_the_text(proxy: Proxy, stream: 
     if stream:
         chunks = list(client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": prompt}],
                                                      stream=True))
-        choice = chunks[0].choices[0]
-        assert choice.delta.content == "Mail <EMAIL_ADDRESS>"
+        assert _streamed_message(chunks)["content"] == "Mail <EMAIL_ADDRESS>"
+        assert _streamed_logprobs(chunks) is None
+        return
     else:
         reply = client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": prompt}])
         choice = reply.choices[0]
@@ -379,6 +402,8 @@ BAD_INPUT = [
     ("10,000-level JSON as content", f"REPLY: {_nested(10_000)}", 200, "fix",
      "[" * 10_000 + '"<EMAIL_ADDRESS>"' + "]" * 10_000),
 ]
+# Streamed, litellm passes the argument pieces on unparsed: loopguard assembles and checks them.
+STREAMED_BAD_INPUT = {"10,000-level tool-call JSON": (200, "fix")}
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
@@ -386,7 +411,9 @@ BAD_INPUT = [
 def test_bad_upstream_text_is_checked_or_fails_closed(proxy: Proxy, case: str, prompt: str, status: int,
                                                       decision: str | None, content: str | None, stream: bool) -> None:
     key = proxy.key("plain", "default", "monitor")
-    response = httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=120,
+    if stream:
+        status, decision = STREAMED_BAD_INPUT.get(case, (status, decision))
+    response = httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=300,
                           json={"model": "fake-model", "stream": stream, "messages": [{"role": "user", "content": prompt}]})
     assert response.status_code == status, response.text
     response.content.decode("utf-8")  # strict: only encodable text was sent

@@ -51,6 +51,7 @@ PARAGRAPH = regex.compile(r"(?:[^\n]|\n(?!\s*\n))+")
 SENTENCE = regex.compile(r"[^\n.!?]+(?:[.!?]+(?=\s|$)|(?=\n)|$)|[^\n]+")
 LONG_PARAGRAPH = 600
 CHAT_MIN_SPEAKER_LINES = 2
+CHAT_GIVEN_NAME_RANK = 500  # in a chat, a lower-case given name this popular or more is a name
 LOWER_CASE_WORD = regex.compile(r"(?<![\p{L}\p{N}@._\-/])\p{Ll}[\p{Ll}\p{M}]{2,}(?![\p{L}\p{N}@_\-/]|\.\w)")
 CONTEXT_CHARS = 80  # how far around a run its cues are read
 NEXT_CAPITALISED = regex.compile(r"^[ ](\p{Lu}\p{Ll}{2,})\b")
@@ -303,6 +304,24 @@ def _chat_speakers(text: str, lexicon: NameLexicon, scored: list[Scored]) -> lis
             for m in speakers if _free(m.start("name"), taken)]
 
 
+def chat_pending(text: str, lexicon: NameLexicon) -> int | None:
+    """Where a stream must hold a text that is not yet a chat transcript but may become one:
+    once it is, its speakers and its lower-case given names count as names wherever they are
+    ("jia" in the first line, after the second speaker line). From the first speaker label or
+    lower-case given name; None when the text is a chat already or holds neither."""
+    labels = [m for m in cues.SPEAKER.finditer(text) if _says_something(text, m.end())]
+    if len(labels) >= CHAT_MIN_SPEAKER_LINES and any(
+            not cues.FIELD_LABEL.fullmatch(m.group("name")) and _could_be_a_speaker(m.group("name"), lexicon) for m in labels):
+        return None
+    starts = [m.start() for m in labels[:1]]
+    for m in LOWER_CASE_WORD.finditer(text):
+        given = lexicon.name_ranks(m.group()).given
+        if given is not None and given <= CHAT_GIVEN_NAME_RANK and lexicon.zipf(m.group()) < 3.5:
+            starts.append(m.start())
+            break
+    return min(starts) if starts else None
+
+
 def _says_something(text: str, position: int) -> bool:
     """A chat line says something (three words or more), where a form field holds a value."""
     return len(regex.findall(r"\p{L}{2,}", text[position : _line_end(text, position)])) >= 3
@@ -344,7 +363,7 @@ def _lower_case_names(text: str, lexicon: NameLexicon, scored: list[Scored]) -> 
         if follower and lexicon.name_ranks(follower.group()).surname is not None and lexicon.zipf(follower.group()) < 3.5:
             end = follower.end()  # "kwame asante"
         s = _with_cues(text, m.start(), end, 0.2, ["a given name in lower case"], (word,), 1, set())
-        if chat and given <= 500:
+        if chat and given <= CHAT_GIVEN_NAME_RANK:
             s.score += cues.MEDIUM
             s.why.append("in a chat")
         if (s.score >= ACCEPT and s.cued) or (chat and s.score >= ACCEPT):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import cast
 
 import click
 
-from proxy.cli.common import config_option, settings
-from proxy.config import ConfigError
+from proxy.cli.common import config_option, settings, store
+from proxy.config import ConfigError, config_path
 
 
 @click.command()
@@ -18,7 +19,9 @@ from proxy.config import ConfigError
 @click.option("--log-level", default="info", show_default=True)
 @click.option("--routes", "routes_served", type=click.Choice(["all", "proxy", "review"]), default="all",
               show_default=True, help="proxy: the OpenAI routes for apps; review: the review UI and its JSON API.")
-def serve(config: str | None, host: str, port: int, log_level: str, routes_served: str) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (about one per core); they share the database.")
+def serve(config: str | None, host: str, port: int, log_level: str, routes_served: str, workers: int) -> None:
     """Run the proxy and/or the review UI."""
     import uvicorn
 
@@ -27,11 +30,20 @@ def serve(config: str | None, host: str, port: int, log_level: str, routes_serve
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     loaded = settings(config)
+    served = {"all": "proxy and review UI", "proxy": "proxy only", "review": "review UI only"}[routes_served]
+    if workers > 1:  # each worker builds its gateway from the config (proxy.serving); migrate once first
+        store(config)
+        os.environ["LOOPGUARD_CONFIG"] = str(config_path(config).resolve())
+        os.environ["LOOPGUARD_ROUTES"] = routes_served
+        click.echo(f"loopguard: {workers} workers, models {', '.join(loaded.model_names)}; {served}; "
+                   f"listening on http://{host}:{port}", err=True)
+        uvicorn.run("proxy.serving:worker_app", factory=True, workers=workers, host=host, port=port,
+                    log_level=log_level)
+        return
     try:
         gateway = Gateway.build(loaded)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    served = {"all": "proxy and review UI", "proxy": "proxy only", "review": "review UI only"}[routes_served]
     click.echo(f"loopguard: {len(gateway.policies)} policies, models {', '.join(loaded.model_names)}; {served}; "
                f"listening on http://{host}:{port}", err=True)
     uvicorn.run(create_app(gateway, cast(Routes, routes_served)), host=host, port=port, log_level=log_level)

@@ -1,0 +1,154 @@
+"""What a checked reply becomes for the app, per its mode: released, held, or blocked.
+
+Shared by the JSON and the streamed paths of /v1/chat/completions. The interaction row
+gets the candidates and findings before a review item that points at it is queued (the
+reviewer and the release read them from it); otherwise everything is written once, at the
+end, still before the response completes (`record`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+
+from checks.types import CheckContext
+from proxy.errors import ApiError
+from proxy.gateway import Gateway
+from proxy.guard import GuardResult, check_context, guard_response, public_finding
+from proxy.holds import audit_sampled, new_review_item, wait_for_release
+from proxy.models import App
+from proxy.policy import LoadedPolicy
+from proxy.responses import completion_body, notice_message
+
+log = logging.getLogger("loopguard.proxy")
+REVIEW_HEADER = "X-Loopguard-Review-Id"
+
+
+@dataclass
+class Exchange:
+    """One request to /v1/chat/completions once authenticated and parsed: who asked, under
+    which policy, what (the body forwarded upstream), and its interaction row. The row is
+    written while the upstream is called (`row`, awaited before anything reads its id)."""
+
+    gw: Gateway
+    app: App
+    policy: LoadedPolicy
+    request: Request
+    body: dict[str, Any]
+    metadata: dict[str, Any]
+    row: asyncio.Task[int]
+    include_usage: bool = False
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def interaction_id(self) -> int:
+        """The interaction row's id; only once `row` is done (after `recording_failures` entered)."""
+        return self.row.result()
+
+    @property
+    def context(self) -> CheckContext:
+        return check_context(self.body, self.metadata)
+
+    def ms(self) -> float:
+        """Milliseconds since the request was accepted."""
+        return round((time.perf_counter() - self.started) * 1000, 2)
+
+    async def record(self, **columns: Any) -> None:
+        await self.gw.run_io(self.gw.store.finish_interaction, await self.row, **columns)
+
+    @asynccontextmanager
+    async def recording_failures(self) -> AsyncIterator[None]:
+        """Records a failure inside as the interaction's end; an unexpected one becomes a 500.
+        The interaction row exists on the way out, whatever happened."""
+        try:
+            yield
+            await self.row
+        except ApiError as exc:
+            await self.record(state="failed", error=exc.message, total_ms=self.ms())
+            raise
+        except Exception as exc:
+            log.exception("interaction %s failed", self.interaction_id)
+            await self.record(state="failed", error=f"{type(exc).__name__}: {exc}", total_ms=self.ms())
+            raise ApiError(500, "loopguard failed while handling this request; it has been logged.",
+                           "internal_error") from exc
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The review status, the messages the app may see (None: the notice replaces them), and the
+    review id when one was queued."""
+
+    status: str
+    messages: list[dict[str, Any]] | None
+    notice: str
+    review_id: int | None = None
+
+
+def checked_fields(guard: GuardResult, upstream_ms: float, checks_ms: float) -> dict[str, Any]:
+    """The interaction columns a guard result fills."""
+    return {"candidates": [c.to_dict() for c in guard.candidates], "findings": [f.to_dict() for f in guard.findings],
+            "decision": guard.verdict.action, "usage": guard.head.get("usage") or {},
+            "upstream_ms": upstream_ms, "checks_ms": checks_ms}
+
+
+async def decide(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: int, guard: GuardResult,
+                 metadata: dict[str, Any], checked: dict[str, Any],
+                 disconnected: Callable[[], Awaitable[bool]]) -> Outcome:
+    """The outcome per the app's mode; queues a review item when the output is held or flagged."""
+    action = guard.verdict.action
+    messages = policy.policy.messages
+    held = action != "block" and (app.mode == "command" or (action == "hold" and app.mode == "review"))
+    review_id = None
+    if held or (action == "hold" and app.mode == "monitor") or audit_sampled(policy.policy, action, interaction_id):
+        assert app.id is not None
+        await gw.run_io(gw.store.finish_interaction, interaction_id, **checked)
+        item = new_review_item(interaction_id, app.id, app.mode, policy.policy, guard, metadata, blocking=held)
+        review_id = (await gw.run_io(gw.store.create_review, item)).id
+    if action == "block":
+        return Outcome("blocked", None, messages.block, review_id)
+    fixed = [c.fixed for c in guard.candidates]
+    if not held:
+        return Outcome("released", fixed, messages.block, review_id)
+    assert review_id is not None
+    if app.on_hold == "defer":
+        return Outcome("pending", None, messages.hold, review_id)
+    release = await wait_for_release(gw.store, review_id, policy.policy, fixed, disconnected)
+    return Outcome(release.status, release.messages, messages.block, review_id)
+
+
+def loopguard_info(interaction_id: int, policy: LoadedPolicy, guard: GuardResult, outcome: Outcome,
+                   **extra: Any) -> dict[str, Any]:
+    """The `loopguard` object of a response (or of a stream's last chunk)."""
+    return {
+        "interaction_id": interaction_id,
+        "policy": policy.policy.name,
+        "decision": guard.verdict.action,
+        "status": outcome.status,
+        "review_id": outcome.review_id,
+        "tier": guard.verdict.tier.name,
+        "findings": [public_finding(f) for f in guard.findings],
+        **extra,
+    }
+
+
+async def whole_reply(ex: Exchange, upstream: dict[str, Any], upstream_ms: float) -> tuple[dict[str, Any], Outcome]:
+    """A whole upstream response checked, decided and recorded: the body the app receives."""
+    guard = await ex.gw.run_checks(guard_response, ex.policy, upstream, ex.context)
+    checked = checked_fields(guard, upstream_ms, round(ex.ms() - upstream_ms, 2))
+    outcome = await decide(ex.gw, ex.app, ex.policy, ex.interaction_id, guard, ex.metadata, checked,
+                           ex.request.is_disconnected)
+    shown = outcome.messages if outcome.messages is not None else [notice_message(outcome.notice)]
+    body = completion_body(guard, shown, outcome.messages is None, loopguard_info(ex.interaction_id, ex.policy, guard, outcome))
+    await ex.record(state="completed", final_output=[c["message"] for c in body["choices"]], total_ms=ex.ms(), **checked)
+    return body, outcome
+
+
+def review_header(outcome: Outcome) -> dict[str, str]:
+    return {REVIEW_HEADER: str(outcome.review_id)} if outcome.review_id else {}
