@@ -24,6 +24,7 @@ from proxy.errors import ApiError
 from proxy.models import App
 from proxy.policy import LoadedPolicy, load_policies
 from proxy.store import Store
+from proxy.telemetry import Telemetry
 from proxy.upstream import Upstream
 
 T = TypeVar("T")
@@ -36,6 +37,7 @@ class Gateway:
     store: Store
     upstream: Upstream
     policies: dict[str, LoadedPolicy]
+    telemetry: Telemetry
     _checks: list[anyio.CapacityLimiter] = field(default_factory=list)  # made on first use, inside the loop
 
     async def run_checks(self, fn: Callable[..., T], *args: Any) -> T:
@@ -55,7 +57,10 @@ class Gateway:
         except Exception as exc:  # a plugin that fails to import is a config error
             raise ConfigError(f"check_plugins: {exc}") from exc
         policies = load_policies(settings.policies_dir, factories, Resources())
-        return cls(settings, Store(settings.database_url), Upstream(settings), policies)
+        store = Store(settings.database_url)
+        telemetry = Telemetry(store)
+        store.listeners.append(telemetry.interaction_finished)
+        return cls(settings, store, Upstream(settings), policies, telemetry)
 
     def policy_for(self, app: App) -> LoadedPolicy:
         if app.policy not in self.policies:

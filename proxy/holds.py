@@ -8,6 +8,7 @@ and, like a decision, is announced on the app's webhook (`proxy.webhooks`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -48,6 +49,18 @@ def new_review_item(interaction_id: int, app_id: int, mode: str, policy: Policy,
         rules=_listed(f.rule for f in guard.findings), checks=_listed(f.check for f in guard.findings),
         two_person=tier.two_person and mode == "command",
     )
+
+
+def audit_sampled(policy: Policy, action: str, interaction_id: int) -> bool:
+    """Whether this auto-released output (allowed or fixed) is queued as an audit sample.
+
+    The draw is a digest of the policy and interaction id, not a random number: the same
+    interaction is always in or out, and the share over many is `audit_sample`.
+    """
+    if action not in ("allow", "fix") or policy.audit_sample <= 0:
+        return False
+    draw = int(hashlib.sha256(f"{policy.name}:{interaction_id}".encode()).hexdigest()[:16], 16) / 16**16
+    return draw < policy.audit_sample
 
 
 def _listed(names: Iterable[str]) -> str:

@@ -22,7 +22,7 @@ from checks.types import CheckContext
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
 from proxy.guard import GuardResult, check_context, guard_response, public_finding
-from proxy.holds import new_review_item, wait_for_release
+from proxy.holds import audit_sampled, new_review_item, wait_for_release
 from proxy.models import App
 from proxy.policy import LoadedPolicy
 from proxy.responses import completion_body, notice_message
@@ -106,7 +106,7 @@ async def decide(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: in
     messages = policy.policy.messages
     held = action != "block" and (app.mode == "command" or (action == "hold" and app.mode == "review"))
     review_id = None
-    if held or (action == "hold" and app.mode == "monitor"):
+    if held or (action == "hold" and app.mode == "monitor") or audit_sampled(policy.policy, action, interaction_id):
         assert app.id is not None
         await gw.run_io(gw.store.finish_interaction, interaction_id, **checked)
         item = new_review_item(interaction_id, app.id, app.mode, policy.policy, guard, metadata, blocking=held)

@@ -97,6 +97,7 @@ class Policy(BaseModel):
     hold_timeout_s: float = Field(300.0, gt=0)
     timeout_action: Literal["block", "release"] = "block"
     playbook: list[PlaybookExample] = Field(default_factory=list)
+    audit_sample: float = Field(0.0, ge=0.0, le=1.0, description="share of auto-released outputs queued for audit")
 
     @model_validator(mode="after")
     def _unique_reason_codes(self) -> Policy:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from proxy.errors import ApiError
@@ -20,6 +21,14 @@ router = APIRouter()
 async def healthz(request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     return {"status": "ok", "policies": sorted(gw.policies), "models": gw.upstream.model_names}
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition (`proxy.telemetry`)."""
+    gw: Gateway = request.app.state.gateway
+    body = await run_in_threadpool(gw.telemetry.exposition)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/v1/models")

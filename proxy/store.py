@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,6 +67,7 @@ class Store:
         self.engine = make_engine(url)
         upgrade(self.engine)
         self._audit_lock = threading.Lock()
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every finish_interaction (metrics)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -287,6 +288,8 @@ class Store:
         with self.session() as s:
             s.exec(update(Interaction).where(col(Interaction.id) == interaction_id).values(**fields))
             s.commit()
+        for listener in self.listeners:
+            listener(fields)
 
     def get_interaction(self, interaction_id: int) -> Interaction | None:
         with self.session() as s:

@@ -30,6 +30,8 @@ from review_ui import decisions, diff, drafts, item, queue
 from review_ui.accounts import admin, login, sessions
 from review_ui.accounts.access import Viewer, viewer_for
 from review_ui.headers import frame_policy
+from review_ui.metrics import dashboard
+from review_ui.prefs import api as prefs_api
 from review_ui.templates import make_templates
 from review_ui.web import SignInRequired, answer_sign_in, gateway, is_htmx, redirect, render, signed_in
 
@@ -46,6 +48,9 @@ def install(app: FastAPI) -> None:
     app.include_router(login.router)
     app.include_router(router)
     app.include_router(admin.router)
+    app.include_router(prefs_api.api_router)
+    app.include_router(prefs_api.page_router)
+    app.include_router(dashboard.router)
     app.mount("/review/static", StaticFiles(directory=STATIC_DIR), name="review-static")
     app.add_exception_handler(SignInRequired, answer_sign_in)
 

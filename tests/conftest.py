@@ -48,6 +48,12 @@ reason_codes:
   - {code: ok, label: Fine to send}
   - {code: wrong, label: Wrong}
 """,
+    "audited.yaml": """
+name: audited
+checks: {pii: {}}
+audit_sample: 1.0
+reason_codes: [{code: ok, label: OK}, {code: missed, label: The checks missed something}]
+""",
     "buffered.yaml": """
 name: buffered
 stream: buffer

@@ -6,7 +6,10 @@ from __future__ import annotations
 import click
 
 from proxy.cli.apps import apps, keys
+from proxy.cli.calibration import calibrate, playbook
+from proxy.cli.exports import export
 from proxy.cli.maintenance import audit, policy
+from proxy.cli.metrics import metrics
 from proxy.cli.reviews import reviews
 from proxy.cli.server import demo, serve
 from proxy.cli.users import users
@@ -17,5 +20,5 @@ def main() -> None:
     """loopguard: an OpenAI-compatible guardrail proxy with human review."""
 
 
-for command in (serve, demo, keys, apps, users, reviews, policy, audit):
+for command in (serve, demo, keys, apps, users, reviews, policy, audit, export, metrics, calibrate, playbook):
     main.add_command(command)

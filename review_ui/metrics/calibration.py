@@ -1,0 +1,107 @@
+"""Calibration: how well each check and rule agrees with reviewers, and what to change.
+
+Per policy, check and rule, over decided items:
+
+- `flags`: decided items where the rule fired;
+- `confirmed`: of those, items the reviewer treated as the rule did: edited or rejected when
+  the rule held or blocked; approved (the fix accepted) or rejected when it only fixed;
+- `overridden`: the rest (approved unchanged although held or blocked; edited after a fix);
+- `precision`: confirmed ÷ flags;
+- `missed` and `miss_rate`: audit samples (items the checks alone would have released) that
+  reviewers edited or rejected with this rule's name as the reason code ÷ the policy's
+  decided audit samples.
+
+A suggestion is made only with at least `min_evidence` flags (or two misses), and always
+states the counts it rests on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col, select
+
+from proxy.models import Decision, Interaction, ReviewItem
+from proxy.store import Store
+
+DECIDED = ("approved", "edited", "rejected")
+AUTO_RELEASED = ("allow", "fix")
+
+
+@dataclass
+class RuleStats:
+    policy: str
+    check: str
+    rule: str
+    flags: int = 0
+    confirmed: int = 0
+    overridden: int = 0
+    rejected: int = 0
+    missed: int = 0
+    audit_samples: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return round(self.confirmed / self.flags, 4) if self.flags else None
+
+    @property
+    def miss_rate(self) -> float | None:
+        return round(self.missed / self.audit_samples, 4) if self.audit_samples else None
+
+    def suggestion(self, min_evidence: int) -> str:
+        if self.missed >= 2 and (self.miss_rate or 0) > 0.02:
+            return (f"tighten: lower the threshold or widen the rule (missed {self.missed} of {self.audit_samples} "
+                    "audit samples)")
+        if self.flags < min_evidence:
+            return f"keep (only {self.flags} flags; {min_evidence} needed for a suggestion)"
+        if (self.precision or 0) < 0.5:
+            return (f"relax: raise the threshold or hold less ({self.overridden} of {self.flags} flags were overridden)")
+        if self.rejected == self.flags:
+            return f"block instead of hold (all {self.flags} flagged items were rejected)"
+        return f"keep (precision {self.precision:.2f} over {self.flags} flags)"
+
+
+def _confirms(action: str, status: str) -> bool:
+    if action == "fix":
+        return status in ("approved", "rejected")
+    return status in ("edited", "rejected")
+
+
+def calibrate(store: Store, policy: str | None = None) -> list[RuleStats]:
+    where: list[ColumnElement[bool]] = [col(ReviewItem.status).in_(DECIDED)]
+    if policy:
+        where.append(col(ReviewItem.policy) == policy)
+    stats: dict[tuple[str, str], RuleStats] = {}
+    audit_samples: dict[str, int] = defaultdict(int)
+    misses: dict[tuple[str, str], int] = defaultdict(int)
+    with store.session() as s:
+        final_reason: dict[int, str] = {}
+        for review_id, action, reason in s.exec(
+                select(Decision.review_id, Decision.action, Decision.reason_code)
+                .join(ReviewItem, col(ReviewItem.id) == Decision.review_id).where(*where).order_by(col(Decision.id))):
+            if action in ("approve", "edit", "reject"):
+                final_reason[review_id] = reason
+        rows = s.exec(select(ReviewItem, Interaction.findings).join(Interaction, col(Interaction.id) == ReviewItem.interaction_id)
+                      .where(*where).execution_options(yield_per=1000))
+        for item, findings in rows:
+            review_id, pol, guard, status = item.id or 0, item.policy, item.decision, item.status
+            fired = {(str(f.get("check")), str(f.get("rule"))): str(f.get("action")) for f in findings or []}
+            for (check, rule), action in fired.items():
+                entry = stats.setdefault((pol, rule), RuleStats(pol, check, rule))
+                entry.flags += 1
+                if _confirms(action, status):
+                    entry.confirmed += 1
+                else:
+                    entry.overridden += 1
+                entry.rejected += status == "rejected"
+            if guard in AUTO_RELEASED:
+                audit_samples[pol] += 1
+                if status in ("edited", "rejected") and review_id in final_reason:
+                    misses[pol, final_reason[review_id]] += 1
+    for (pol, rule), n in misses.items():
+        stats.setdefault((pol, rule), RuleStats(pol, "?", rule)).missed = n
+    for entry in stats.values():
+        entry.audit_samples = audit_samples[entry.policy]
+    return sorted(stats.values(), key=lambda e: (e.policy, e.check, e.rule))

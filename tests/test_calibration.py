@@ -1,0 +1,95 @@
+"""`loopguard calibrate` on a fixed fixture, and `loopguard playbook add` on an item decided
+through the real proxy and review API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from proxy.models import Decision, Interaction, ReviewItem
+from proxy.store import Store
+from review_ui.metrics.calibration import calibrate
+from tests.conftest import Proxy, run_cli, write_config
+from tests.review_helpers import app_key, deferred
+
+pytestmark = pytest.mark.timeout(300)
+
+# (check, rule, action the rule asked for, guard decision, [final status per item], reason code)
+ITEMS: list[tuple[str, str, str, str, list[str], str]] = [
+    ("compliance", "discount", "hold", "hold", ["approved"] * 3 + ["rejected"] * 7, "discount"),
+    ("brand", "claim", "hold", "hold", ["rejected"] * 10, "claim"),
+    ("guardrails", "shouting", "hold", "hold", ["approved"] * 8 + ["edited"] * 2, "tone"),
+    ("pii", "EMAIL_ADDRESS", "fix", "fix", ["approved", "approved"], "ok"),
+    ("", "", "", "allow", ["rejected", "rejected", "approved", "approved"], "competitor"),  # audit samples
+]
+# rule: (flags, confirmed, overridden, precision, missed, start of the suggestion)
+EXPECTED = {
+    "discount": (10, 7, 3, 0.7, 0, "keep (precision 0.70 over 10 flags)"),
+    "claim": (10, 10, 0, 1.0, 0, "block instead of hold (all 10 flagged items were rejected)"),
+    "shouting": (10, 2, 8, 0.2, 0, "relax: raise the threshold or hold less (8 of 10 flags were overridden)"),
+    "EMAIL_ADDRESS": (2, 2, 0, 1.0, 0, "keep (only 2 flags; 10 needed for a suggestion)"),
+    "competitor": (0, 0, 0, None, 2, "tighten: lower the threshold or widen the rule (missed 2 of 6 audit samples)"),
+}
+
+
+def _seed(store: Store) -> None:
+    app, _ = store.create_app_key("cal", "p1", "review", "wait")
+    reviewer, _ = store.create_user("cal@example.com", "reviewer")
+    action = {"approved": "approve", "edited": "edit", "rejected": "reject"}
+    with store.session() as s:
+        for check, rule, rule_action, guard, statuses, reason in ITEMS:
+            for status in statuses:
+                findings: list[dict[str, Any]] = [{"check": check, "rule": rule, "action": rule_action}] if rule else []
+                interaction = Interaction(app_id=app.id or 0, decision=guard, findings=findings)
+                s.add(interaction)
+                s.flush()
+                item = ReviewItem(interaction_id=interaction.id or 0, app_id=app.id or 0, policy="p1", mode="review",
+                                  decision=guard, status=status)
+                s.add(item)
+                s.flush()
+                s.add(Decision(review_id=item.id or 0, reviewer_id=reviewer.id or 0, action=action[status],
+                               reason_code=reason))
+        s.commit()
+
+
+def test_calibration_counts_precision_misses_and_suggestions(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'cal.db'}")
+    _seed(store)
+    rows = {r.rule: r for r in calibrate(store, "p1")}
+    assert set(rows) == set(EXPECTED)
+    for rule, (flags, confirmed, overridden, precision, missed, suggestion) in EXPECTED.items():
+        r = rows[rule]
+        assert (r.flags, r.confirmed, r.overridden, r.precision, r.missed) == (flags, confirmed, overridden, precision,
+                                                                             missed), rule
+        assert r.suggestion(10) == suggestion
+    assert calibrate(store, "other") == []
+    config = write_config(tmp_path, "http://127.0.0.1:9", database_url=f"sqlite:///{tmp_path / 'cal.db'}")
+    table = run_cli(config, "calibrate", "--policy", "p1").stdout
+    assert "block instead of hold" in table and "precision = confirmed ÷ flags" in table
+
+
+def test_playbook_add_turns_a_rejected_item_into_a_masked_example_that_policy_test_runs(proxy: Proxy,
+                                                                                        tmp_path: Path) -> None:
+    app_key(proxy, "pb-app")
+    review_id = deferred(proxy, "pb-app", "REPLY: Unlike Initech, we ship weekly. Mail jane.doe@example.com.")
+    api = proxy.review_api(proxy.user_token("pb-reviewer@example.com", "reviewer"))
+    assert api.post(f"/reviews/{review_id}/decision", json={"action": "reject", "reason_code": "competitor_mention"}
+                    ).status_code == 200
+    config = write_config(tmp_path, "http://127.0.0.1:9", database_url=f"sqlite:///{proxy.db}")
+    out = run_cli(config, "playbook", "add", str(review_id)).stdout
+    assert "expect=hold rules=competitor_mention; passes now" in out
+    policy_file = tmp_path / "policies" / "sales-email.yaml"
+    text = policy_file.read_text()
+    assert "jane.doe@example.com" not in text
+    shipped = (Path(__file__).parents[1] / "policies" / "sales-email.yaml").read_text()
+    assert text.startswith(shipped.rstrip("\n"))  # appended in place: the file's layout is kept
+    added = yaml.safe_load(text)["playbook"][-1]
+    assert added["text"] == "Unlike Initech, we ship weekly. Mail <EMAIL_ADDRESS>."
+    assert added["expect"] == "hold" and added["rules"] == ["competitor_mention"]
+    assert f"review {review_id}: reject (competitor_mention)" in added["note"]
+    assert run_cli(config, "policy", "test", "sales-email").returncode == 0
+    not_decided = run_cli(config, "playbook", "add", "999999", check=False)
+    assert not_decided.returncode == 1 and "not a decided item" in not_decided.stderr
