@@ -21,10 +21,10 @@ router = APIRouter()
 async def chat_completions(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     app = await gw.run_io(authenticate_app, request, gw.store)
-    chat = parse_chat_request(await request.body(), gw.upstream.model_names)
+    parsed = parse_chat_request(await request.body(), gw.upstream.model_names)
+    chat, body = parsed.request, parsed.body
     policy = gw.policy_for(app)
     metadata = chat.metadata or {}
-    body = chat.model_dump(exclude_none=True)
     assert app.id is not None
     row = asyncio.ensure_future(gw.run_io(gw.store.start_interaction, app.id, body, metadata, chat.stream))
     ex = Exchange(gw, app, policy, request, body, metadata, row, chat.include_usage)

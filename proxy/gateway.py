@@ -50,12 +50,13 @@ class Gateway:
 
     @classmethod
     def build(cls, settings: Settings) -> Gateway:
+        """Raises ConfigError for a bad config, SchemaError for a database not at this release's schema."""
         try:
             factories = discover(settings.check_plugins)
         except Exception as exc:  # a plugin that fails to import is a config error
             raise ConfigError(f"check_plugins: {exc}") from exc
         policies = load_policies(settings.policies_dir, factories, Resources())
-        return cls(settings, Store(settings.database_url), Upstream(settings), policies)
+        return cls(settings, Store(settings.database_url, migrate=False), Upstream(settings), policies)
 
     def policy_for(self, app: App) -> LoadedPolicy:
         if app.policy not in self.policies:

@@ -22,7 +22,7 @@ from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
-from proxy.migrate import upgrade
+from proxy.migrate import require_current, upgrade
 from proxy.models import (
     ApiKey,
     App,
@@ -40,6 +40,7 @@ from proxy.secrets import KEY_PREFIX, TOKEN_PREFIX, digest, display_prefix, new_
 GENESIS = "0" * 64
 AUDIT_LOCK_KEY = 0x6C67_6175  # "lgau": the audit chain's advisory lock
 OPEN_STATUSES = ("pending", "claimed", "escalated")
+MAX_ID = 2**63 - 1  # ids are BIGINT-sized; a larger number in a URL names no row
 
 
 class StoreError(Exception):
@@ -63,10 +64,19 @@ def make_engine(url: str) -> Engine:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, migrate: bool = True) -> None:
+        """`migrate` False: the schema must already be current (`proxy.migrate.require_current`)."""
         self.engine = make_engine(url)
-        upgrade(self.engine)
+        if migrate:
+            upgrade(self.engine)
+        else:
+            require_current(self.engine)
         self._audit_lock = threading.Lock()
+
+    def ping(self) -> None:
+        """Raises (sqlalchemy OperationalError) if the database does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -301,6 +311,8 @@ class Store:
         return item
 
     def get_review(self, review_id: int) -> ReviewItem | None:
+        if not 0 < review_id <= MAX_ID:  # no such row, and the database could not even compare it
+            return None
         with self.session() as s:
             return s.get(ReviewItem, review_id)
 

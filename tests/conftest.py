@@ -191,6 +191,7 @@ def write_config(directory: Path, upstream_url: str, database_url: str | None = 
 
 def start_server(config: Path, port: int, connections_log: Path, log_name: str = "serve.log",
                  extra: list[str] | None = None) -> subprocess.Popen[bytes]:
+    run_cli(config, "db", "upgrade")  # serve never migrates
     env = {
         **os.environ,
         # The audit hook logs every outbound socket connection the server attempts.
