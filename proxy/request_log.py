@@ -68,7 +68,13 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+    adopt("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+def adopt(*names: str) -> None:
+    """Sends these libraries' loggers through the root's handler only (they add their own
+    plain-text handlers; litellm does when imported)."""
+    for name in names:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True

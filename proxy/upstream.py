@@ -20,6 +20,7 @@ from typing import Any
 
 from proxy.config import Settings
 from proxy.errors import ApiError
+from proxy.request_log import adopt
 
 log = logging.getLogger("loopguard.upstream")
 # Request fields loopguard consumes and does not forward.
@@ -33,6 +34,7 @@ def import_litellm() -> Any:
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True
+    adopt("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
     return litellm
 
 
