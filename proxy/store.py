@@ -333,18 +333,24 @@ class Store:
 
     def claim_review(self, review_id: int, user_id: int, claim_timeout_s: int) -> bool:
         """Claims a pending item, or one whose claim has lapsed; False if someone else holds it."""
-        stale = utcnow() - timedelta(seconds=claim_timeout_s)
         with self.session() as s:
-            result = s.exec(
-                update(ReviewItem)
-                .where(col(ReviewItem.id) == review_id)
-                .where((col(ReviewItem.status) == "pending")
-                       | ((col(ReviewItem.status) == "claimed") & ((col(ReviewItem.claimed_by) == user_id)
-                                                                    | (col(ReviewItem.claimed_at) < stale))))
-                .values(status="claimed", claimed_by=user_id, claimed_at=utcnow(), version=col(ReviewItem.version) + 1)
-            )
+            claimed = self.claim_review_in(s, review_id, user_id, claim_timeout_s)
             s.commit()
-            return bool(result.rowcount)
+            return claimed
+
+    @staticmethod
+    def claim_review_in(s: Session, review_id: int, user_id: int, claim_timeout_s: int) -> bool:
+        """`claim_review` inside the caller's transaction (which commits it)."""
+        stale = utcnow() - timedelta(seconds=claim_timeout_s)
+        result = s.exec(
+            update(ReviewItem)
+            .where(col(ReviewItem.id) == review_id)
+            .where((col(ReviewItem.status) == "pending")
+                   | ((col(ReviewItem.status) == "claimed") & ((col(ReviewItem.claimed_by) == user_id)
+                                                                | (col(ReviewItem.claimed_at) < stale))))
+            .values(status="claimed", claimed_by=user_id, claimed_at=utcnow(), version=col(ReviewItem.version) + 1)
+        )
+        return bool(result.rowcount)
 
     def release_claim(self, review_id: int, user_id: int) -> bool:
         """Puts an item the user holds back in the queue."""

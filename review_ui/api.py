@@ -106,6 +106,15 @@ async def decide(review_id: int, body: DecisionBody, request: Request) -> dict[s
             "awaiting_second_approval": outcome.awaiting_second_approval}
 
 
+@router.post("/queue/claim")
+async def claim_next(request: Request) -> dict[str, Any]:
+    """Claims the most urgent item the user could decide now; 404 `queue_empty` when none."""
+    gw: Gateway = request.app.state.gateway
+    viewer = await run_in_threadpool(_viewer, request, gw)
+    item = await run_in_threadpool(decisions.claim_next, gw, viewer)
+    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw)
+
+
 @router.get("/queue")
 async def queue_view(request: Request) -> dict[str, Any]:
     """The queue as the web page shows it: order, filters (same query string), tier counts."""

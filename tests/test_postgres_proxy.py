@@ -53,3 +53,50 @@ def test_a_hold_waiting_on_one_worker_is_released_by_a_decision_on_the_other(wor
     assert reply.choices[0].message.content == "We can do 15% off this quarter."
     assert reply.model_extra["loopguard"]["status"] == "edited"
     assert "audit log intact" in run_cli(config, "audit", "verify").stdout
+
+
+def test_twenty_reviewers_claiming_from_one_queue_never_decide_an_item_twice(workers: tuple[Path, list[int]],
+                                                                             postgres_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from proxy.store import Store
+
+    config, ports = workers
+    key = run_cli(config, "keys", "create", "--app", "pg-crowd", "--policy", "sales-email", "--mode", "review",
+                  "--on-hold", "defer").stdout.split()[-1]
+    store = Store(postgres_url)
+    tokens = []
+    for n in range(20):
+        _, token = store.create_user(f"crowd-{n}@example.com", "reviewer", "test")
+        store.grant(f"crowd-{n}@example.com", "pg-crowd", "test")
+        tokens.append(token)
+
+    def held(n: int) -> int:
+        with OpenAI(base_url=f"http://127.0.0.1:{ports[n % 2]}/v1", api_key=key, max_retries=0) as client:
+            reply = client.chat.completions.with_raw_response.create(
+                model="fake-model", messages=[{"role": "user", "content": f"REPLY: Deal {n}: we can do 35% off."}])
+            return int(reply.headers["x-loopguard-review-id"])
+
+    with ThreadPoolExecutor(8) as pool:
+        items = set(pool.map(held, range(40)))
+    assert len(items) == 40
+
+    def review(n: int) -> list[int]:
+        decided = []
+        with httpx.Client(base_url=f"http://127.0.0.1:{ports[n % 2]}/api", timeout=30,
+                          headers={"Authorization": f"Bearer {tokens[n]}"}) as api:
+            while (claimed := api.post("/queue/claim")).status_code == 200:
+                item = claimed.json()["id"]
+                decision = api.post(f"/reviews/{item}/decision", json={"action": "approve", "reason_code": "approved_as_is"})
+                assert decision.status_code == 200, decision.text
+                decided.append(item)
+            assert claimed.status_code == 404 and claimed.json()["error"]["code"] == "queue_empty"
+        return decided
+
+    with ThreadPoolExecutor(20) as pool:
+        per_reviewer = list(pool.map(review, range(20)))
+    everything = [item for decided in per_reviewer for item in decided]
+    assert sorted(everything) == sorted(items)  # each item decided once, by one reviewer
+    assert sum(1 for decided in per_reviewer if decided) > 1  # the work was shared
+    for item in items:
+        assert [d.action for d in store.decisions_for(item)] == ["approve"]

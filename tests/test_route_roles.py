@@ -52,6 +52,7 @@ ROUTES: list[Route] = [
     Route("POST", "/api/reviews/{review_id}/claim", DECIDERS),
     Route("POST", "/api/reviews/{review_id}/decision", DECIDERS, json=DECISION),
     Route("GET", "/api/queue", USERS),
+    Route("POST", "/api/queue/claim", DECIDERS),
     Route("GET", "/review/login", EVERYONE),
     Route("POST", "/review/login", EVERYONE, form={"email": "nobody@example.com", "password": "x"}),
     Route("POST", "/review/logout", USERS, form={}),
