@@ -44,13 +44,14 @@ ROUTE_SETS: tuple[Routes, ...] = ("all", "proxy", "review")
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(sweeps.run(app.state.gateway))
+    tasks = [asyncio.create_task(sweeps.run(app.state.gateway)), asyncio.create_task(app.state.gateway.notices.run())]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(gateway: Gateway, routes_served: Routes = "all") -> ASGIApp:

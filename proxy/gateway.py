@@ -22,6 +22,7 @@ from checks.resources import Resources
 from proxy.config import ConfigError, Settings
 from proxy.errors import ApiError
 from proxy.models import App
+from proxy.notices import Notices
 from proxy.policy import LoadedPolicy, load_policies
 from proxy.store import Store
 from proxy.upstream import Upstream
@@ -36,6 +37,7 @@ class Gateway:
     store: Store
     upstream: Upstream
     policies: dict[str, LoadedPolicy]
+    notices: Notices
     _checks: list[anyio.CapacityLimiter] = field(default_factory=list)  # made on first use, inside the loop
 
     async def run_checks(self, fn: Callable[..., T], *args: Any) -> T:
@@ -56,7 +58,8 @@ class Gateway:
         except Exception as exc:  # a plugin that fails to import is a config error
             raise ConfigError(f"check_plugins: {exc}") from exc
         policies = load_policies(settings.policies_dir, factories, Resources())
-        return cls(settings, Store(settings.database_url, migrate=False), Upstream(settings), policies)
+        store = Store(settings.database_url, migrate=False)
+        return cls(settings, store, Upstream(settings), policies, Notices(store.engine))
 
     def policy_for(self, app: App) -> LoadedPolicy:
         if app.policy not in self.policies:

@@ -119,7 +119,7 @@ async def decide(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: in
     assert review_id is not None
     if app.on_hold == "defer":
         return Outcome("pending", None, messages.hold, review_id)
-    release = await wait_for_release(gw.store, review_id, policy.policy, fixed, disconnected)
+    release = await wait_for_release(gw.store, gw.notices, review_id, policy.policy, fixed, disconnected)
     return Outcome(release.status, release.messages, messages.block, review_id)
 
 

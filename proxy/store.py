@@ -35,6 +35,7 @@ from proxy.models import (
     User,
     utcnow,
 )
+from proxy.notices import announce
 from proxy.secrets import KEY_PREFIX, TOKEN_PREFIX, digest, display_prefix, new_secret
 
 GENESIS = "0" * 64
@@ -383,6 +384,8 @@ class Store:
                 s.rollback()
                 return False
             s.add(decision)
+            if new_status not in OPEN_STATUSES:
+                announce(s, item.id or 0)
             s.commit()
         details: dict[str, Any] = {"reason_code": decision.reason_code, "status": new_status}
         if decision.candidate_index:
@@ -402,6 +405,8 @@ class Store:
                 .values(status="expired", decided_at=utcnow(), released_output=released,
                         version=col(ReviewItem.version) + 1)
             )
+            if result.rowcount:
+                announce(s, review_id)
             s.commit()
         if result.rowcount:
             self.audit("proxy", "review.expire", f"review:{review_id}", {"released": released is not None})

@@ -36,8 +36,12 @@ def test_a_hold_waiting_on_one_worker_is_released_by_a_decision_on_the_other(wor
     run_cli(config, "users", "grant", "--email", "pg@example.com", "--app", "pg-app")
     result: dict[str, Any] = {}
     with OpenAI(base_url=f"http://127.0.0.1:{first}/v1", api_key=key, max_retries=0) as client:
-        thread = threading.Thread(target=lambda: result.setdefault("reply", client.chat.completions.create(
-            model="fake-model", messages=[{"role": "user", "content": "REPLY: We can do 35% off this quarter."}])))
+        def wait() -> None:
+            result["reply"] = client.chat.completions.create(
+                model="fake-model", messages=[{"role": "user", "content": "REPLY: We can do 35% off this quarter."}])
+            result["released_at"] = time.monotonic()
+
+        thread = threading.Thread(target=wait)
         thread.start()
         with httpx.Client(base_url=f"http://127.0.0.1:{second}/api", headers={"Authorization": f"Bearer {token}"}) as api:
             deadline = time.monotonic() + 20
@@ -47,8 +51,11 @@ def test_a_hold_waiting_on_one_worker_is_released_by_a_decision_on_the_other(wor
                 time.sleep(0.1)
             assert items and items[0]["tier"] == "commercial"
             edit = {"action": "edit", "reason_code": "unauthorized_discount", "edited_text": "We can do 15% off this quarter."}
+            time.sleep(2.5)  # longer than the holds' safety-net poll: only the notice can release it at once
             assert api.post(f"/reviews/{items[0]['id']}/decision", json=edit).status_code == 200
+            decided_at = time.monotonic()
         thread.join(timeout=20)
+    assert result["released_at"] - decided_at < 1.0  # LISTEN/NOTIFY woke the hold on the other worker
     reply = result["reply"]
     assert reply.choices[0].message.content == "We can do 15% off this quarter."
     assert reply.model_extra["loopguard"]["status"] == "edited"
