@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import Request
 
 from checks.types import CheckContext
+from proxy import quotas
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
 from proxy.guard import GuardResult, check_context, guard_response, public_finding
@@ -45,6 +46,7 @@ class Exchange:
     metadata: dict[str, Any]
     row: asyncio.Task[int]
     include_usage: bool = False
+    window: quotas.Window | None = None  # where the request was rate-counted, for its tokens
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -62,6 +64,9 @@ class Exchange:
 
     async def record(self, **columns: Any) -> None:
         await self.gw.run_io(self.gw.store.finish_interaction, await self.row, **columns)
+        tokens = (columns.get("usage") or {}).get("total_tokens")
+        if self.window is not None and isinstance(tokens, int):
+            await self.gw.run_io(quotas.add_tokens, self.gw.store, self.window, tokens)
 
     @asynccontextmanager
     async def recording_failures(self) -> AsyncIterator[None]:

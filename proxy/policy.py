@@ -19,6 +19,7 @@ from checks.registry import CheckFactory
 from checks.resources import Resources
 from checks.types import Action, CheckError, Comparison, Severity
 from proxy.config import ConfigError, format_validation_error, read_yaml
+from proxy.quotas import Limits
 
 DecisionAction = Literal["approve", "edit", "reject", "escalate"]
 
@@ -97,6 +98,7 @@ class Policy(BaseModel):
     hold_timeout_s: float = Field(300.0, gt=0)
     timeout_action: Literal["block", "release"] = "block"
     playbook: list[PlaybookExample] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
 
     @model_validator(mode="after")
     def _unique_reason_codes(self) -> Policy:

@@ -54,6 +54,12 @@ stream: buffer
 checks: {pii: {}}
 reason_codes: [{code: ok, label: OK}]
 """,
+    "capped.yaml": """
+name: capped
+checks: {pii: {}}
+limits: {max_messages: 2, max_n: 2, max_tokens: 100, max_body_bytes: 2000, requests_per_minute: 5}
+reason_codes: [{code: ok, label: OK}]
+""",
     "quick-hold.yaml": """
 name: quick-hold
 checks:

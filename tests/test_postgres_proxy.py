@@ -107,3 +107,4 @@ def test_twenty_reviewers_claiming_from_one_queue_never_decide_an_item_twice(wor
     assert sum(1 for decided in per_reviewer if decided) > 1  # the work was shared
     for item in items:
         assert [d.action for d in store.decisions_for(item)] == ["approve"]
+    store.engine.dispose()
