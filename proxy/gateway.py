@@ -24,6 +24,7 @@ from proxy.errors import ApiError
 from proxy.models import App
 from proxy.notices import Notices
 from proxy.policy import LoadedPolicy, load_policies
+from proxy.sealing import KEY_ENV
 from proxy.store import Store
 from proxy.upstream import Upstream
 
@@ -59,6 +60,11 @@ class Gateway:
             raise ConfigError(f"check_plugins: {exc}") from exc
         policies = load_policies(settings.policies_dir, factories, Resources())
         store = Store(settings.database_url, migrate=False)
+        sealed = [name for name, p in policies.items() if p.policy.store_raw == "encrypted"]
+        if sealed and not store.sealer.has_key:
+            raise ConfigError(f"policies {', '.join(sealed)} use store_raw: encrypted; set the key in "
+                              f"${KEY_ENV} (make one with: python -c 'from cryptography.fernet import Fernet; "
+                              "print(Fernet.generate_key().decode())')")
         return cls(settings, store, Upstream(settings), policies, Notices(store.engine))
 
     def policy_for(self, app: App) -> LoadedPolicy:

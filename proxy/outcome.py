@@ -58,6 +58,10 @@ class Exchange:
     def context(self) -> CheckContext:
         return check_context(self.body, self.metadata)
 
+    def checked_fields(self, guard: GuardResult, upstream_ms: float, checks_ms: float) -> dict[str, Any]:
+        """The interaction columns a guard result fills, as the policy's `store_raw` allows."""
+        return self.gw.store.sealer.protect(checked_fields(guard, upstream_ms, checks_ms), self.policy.policy.store_raw)
+
     def ms(self) -> float:
         """Milliseconds since the request was accepted."""
         return round((time.perf_counter() - self.started) * 1000, 2)
@@ -146,7 +150,7 @@ def loopguard_info(interaction_id: int, policy: LoadedPolicy, guard: GuardResult
 async def whole_reply(ex: Exchange, upstream: dict[str, Any], upstream_ms: float) -> tuple[dict[str, Any], Outcome]:
     """A whole upstream response checked, decided and recorded: the body the app receives."""
     guard = await ex.gw.run_checks(guard_response, ex.policy, upstream, ex.context)
-    checked = checked_fields(guard, upstream_ms, round(ex.ms() - upstream_ms, 2))
+    checked = ex.checked_fields(guard, upstream_ms, round(ex.ms() - upstream_ms, 2))
     outcome = await decide(ex.gw, ex.app, ex.policy, ex.interaction_id, guard, ex.metadata, checked,
                            ex.request.is_disconnected)
     shown = outcome.messages if outcome.messages is not None else [notice_message(outcome.notice)]

@@ -20,6 +20,7 @@ from checks.resources import Resources
 from checks.types import Action, CheckError, Comparison, Severity
 from proxy.config import ConfigError, format_validation_error, read_yaml
 from proxy.quotas import Limits
+from proxy.sealing import StoreRaw
 
 DecisionAction = Literal["approve", "edit", "reject", "escalate"]
 
@@ -99,6 +100,7 @@ class Policy(BaseModel):
     timeout_action: Literal["block", "release"] = "block"
     playbook: list[PlaybookExample] = Field(default_factory=list)
     limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
+    store_raw: StoreRaw = "clear"  # how raw outputs are kept (proxy.sealing)
 
     @model_validator(mode="after")
     def _unique_reason_codes(self) -> Policy:

@@ -36,6 +36,7 @@ from proxy.models import (
     utcnow,
 )
 from proxy.notices import announce
+from proxy.sealing import Sealer
 from proxy.secrets import KEY_PREFIX, TOKEN_PREFIX, digest, display_prefix, new_secret
 
 GENESIS = "0" * 64
@@ -68,6 +69,7 @@ class Store:
     def __init__(self, url: str, migrate: bool = True) -> None:
         """`migrate` False: the schema must already be current (`proxy.migrate.require_current`)."""
         self.engine = make_engine(url)
+        self.sealer = Sealer.from_env()
         if migrate:
             upgrade(self.engine)
         else:
@@ -300,8 +302,12 @@ class Store:
             s.commit()
 
     def get_interaction(self, interaction_id: int) -> Interaction | None:
+        """The interaction, its sealed raw outputs opened (`proxy.sealing`)."""
         with self.session() as s:
-            return s.get(Interaction, interaction_id)
+            row = s.get(Interaction, interaction_id)
+        if row is not None and row.candidates:
+            row.candidates = self.sealer.reveal(row.candidates)
+        return row
 
     # reviews --------------------------------------------------------------------
     def create_review(self, item: ReviewItem) -> ReviewItem:

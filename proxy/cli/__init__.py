@@ -7,7 +7,7 @@ import click
 
 from proxy.cli.apps import apps, keys
 from proxy.cli.database import db
-from proxy.cli.maintenance import audit, policy
+from proxy.cli.maintenance import audit, policy, prune
 from proxy.cli.reviews import reviews
 from proxy.cli.server import demo, serve
 from proxy.cli.users import users
@@ -18,5 +18,5 @@ def main() -> None:
     """loopguard: an OpenAI-compatible guardrail proxy with human review."""
 
 
-for command in (serve, demo, db, keys, apps, users, reviews, policy, audit):
+for command in (serve, demo, db, keys, apps, users, reviews, policy, audit, prune):
     main.add_command(command)
