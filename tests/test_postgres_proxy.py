@@ -108,3 +108,28 @@ def test_twenty_reviewers_claiming_from_one_queue_never_decide_an_item_twice(wor
     for item in items:
         assert [d.action for d in store.decisions_for(item)] == ["approve"]
     store.engine.dispose()
+
+
+def test_a_bounded_load_on_two_workers_reconciles_exactly(workers: tuple[Path, list[int]], postgres_url: str) -> None:
+    """Requests sent = interactions stored, held replies = review items, decisions sent = applied
+    = stored, under concurrent clients with provider errors and timeouts (bench/reconcile.py)."""
+    import asyncio
+
+    from bench.reconcile import Mix, approve_all, count, drive
+    from proxy.store import Store
+
+    config, ports = workers
+    key = run_cli(config, "keys", "create", "--app", "pg-load", "--policy", "sales-email", "--mode", "review",
+                  "--on-hold", "defer").stdout.split()[-1]
+    token = run_cli(config, "users", "create", "--email", "load@example.com", "--role", "reviewer").stdout.split()[-1]
+    run_cli(config, "users", "grant", "--email", "load@example.com", "--app", "pg-load")
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    sent = asyncio.run(drive(bases, key, clients=12, mix=Mix(timeout_prompt="SLEEP 4"), requests=100))
+    held = sorted({x.review_id for x in sent if x.review_id is not None})
+    applied = approve_all(bases, token, held)
+    store = Store(postgres_url)
+    result = count(store, "pg-load", sent, len(held), applied)
+    store.engine.dispose()
+    assert result.statuses[502] == 5 and result.statuses[504] >= 2  # a slow machine may time out more
+    assert result.statuses[200] + result.statuses[504] == 95 and set(result.statuses) == {200, 502, 504}
+    assert result.review_items >= 15 and result.exact, result
