@@ -133,3 +133,27 @@ def test_a_bounded_load_on_two_workers_reconciles_exactly(workers: tuple[Path, l
     assert result.statuses[502] == 5 and result.statuses[504] >= 2  # a slow machine may time out more
     assert result.statuses[200] + result.statuses[504] == 95 and set(result.statuses) == {200, 502, 504}
     assert result.review_items >= 15 and result.exact, result
+
+
+def test_the_cli_connects_nowhere_but_the_database(workers: tuple[Path, list[int]], tmp_path: Path) -> None:
+    """The outbound-socket audit of `test_holds`, for the CLI. libpq's own connections are not
+    Python sockets, so a control connection first proves the hook records in this environment."""
+    import os
+    import subprocess
+
+    from tests.conftest import AUDIT_HOOK_DIR, BIN, ROOT
+
+    config, ports = workers
+    log = tmp_path / "cli-connections.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(AUDIT_HOOK_DIR), str(ROOT)]), "LOOPGUARD_CONNECTIONS_LOG": str(log)}
+    control = f"import socket; socket.create_connection(('127.0.0.1', {ports[0]})).close()"
+    subprocess.run([str(BIN / "python"), "-c", control], env=env, check=True, timeout=60)
+    assert f"connect ('127.0.0.1', {ports[0]})" in log.read_text()
+    for args in (["db", "status"], ["db", "upgrade"], ["keys", "create", "--app", "cli-audit", "--policy", "default",
+                 "--mode", "monitor"], ["users", "create", "--email", "cli-audit@example.com", "--role", "ml"],
+                 ["keys", "list"], ["prune", "--older-than", "3650d"], ["audit", "verify"], ["policy", "test", "default"]):
+        done = subprocess.run([str(BIN / "loopguard"), *args, "--config", str(config)], env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode in (0, 1), done.stderr  # policy test exits 1 on a playbook miss; no crash
+    lines = log.read_text().splitlines()
+    assert [line for line in lines if "127.0.0.1" not in line and "localhost" not in line] == []
