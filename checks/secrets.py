@@ -46,9 +46,8 @@ def is_indirect_reference(line: str) -> bool:
 def _scan_config() -> dict[str, Any]:
     """detect-secrets' default settings (every plugin, the default filters), one filter swapped."""
     filters = [{"path": path} for path in sorted(Settings().filters) if path != _SLOW_FILTER]
-    plugins: list[dict[str, str]] = [
-        {"name": plugin.__name__} for plugin in get_mapping_from_secret_type_to_class().values()
-    ]
+    classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
+    plugins = [{"name": plugin.__name__} for plugin in classes]
     return {"plugins_used": plugins, "filters_used": [*filters, {"path": f"{__name__}.is_indirect_reference"}]}
 
 

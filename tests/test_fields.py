@@ -413,7 +413,7 @@ def test_bad_upstream_text_is_checked_or_fails_closed(proxy: Proxy, case: str, p
     key = proxy.key("plain", "default", "monitor")
     if stream:
         status, decision = STREAMED_BAD_INPUT.get(case, (status, decision))
-    response = httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=120,
+    response = httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=300,
                           json={"model": "fake-model", "stream": stream, "messages": [{"role": "user", "content": prompt}]})
     assert response.status_code == status, response.text
     response.content.decode("utf-8")  # strict: only encodable text was sent
