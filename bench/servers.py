@@ -110,6 +110,8 @@ def loopguard(upstream: Server, workdir: Path, policies: list[str], workers: int
     config.write_text(_model_list(upstream) + f"database_url: sqlite:///{workdir}/bench.db\npolicies_dir: {POLICIES}\n")
     port = free_port()
     env = {"PYTHONPATH": str(ROOT)}
+    subprocess.run([str(BIN / "loopguard"), "db", "upgrade", "--config", str(config)], capture_output=True, check=True,
+                   env={**os.environ, **env})
     proc = _start("loopguard", [str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port),
                                 "--log-level", "warning", "--workers", str(workers)],
                   f"http://127.0.0.1:{port}/healthz", env, workdir / "loopguard.log")

@@ -1,5 +1,6 @@
 """The ASGI app: the gateway's routes and the review UI with its JSON API, wrapped in the
-body-size limit and the review UI's security headers.
+request id, the body limits and the review UI's security headers; every error leaves in
+OpenAI's shape (`proxy.errors`).
 
 `routes` picks what one process serves: `all`, `proxy` (the OpenAI-compatible routes apps
 call) or `review` (the reviewers' web app and JSON API), so a company can expose the proxy
@@ -17,13 +18,22 @@ from typing import Literal
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from proxy import chat, routes, sweeps
-from proxy.errors import ApiError, handle_api_error, handle_http_error, handle_validation_error
+from proxy.errors import (
+    ApiError,
+    handle_api_error,
+    handle_database_down,
+    handle_http_error,
+    handle_unexpected,
+    handle_validation_error,
+)
 from proxy.gateway import Gateway
 from proxy.limits import BodySizeLimit
+from proxy.request_log import RequestId
 from review_ui import api as review_api
 from review_ui import pages
 from review_ui.headers import SecurityHeaders
@@ -34,13 +44,14 @@ ROUTE_SETS: tuple[Routes, ...] = ("all", "proxy", "review")
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(sweeps.run(app.state.gateway))
+    tasks = [asyncio.create_task(sweeps.run(app.state.gateway)), asyncio.create_task(app.state.gateway.notices.run())]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(gateway: Gateway, routes_served: Routes = "all") -> ASGIApp:
@@ -50,12 +61,13 @@ def create_app(gateway: Gateway, routes_served: Routes = "all") -> ASGIApp:
     app.add_exception_handler(ApiError, handle_api_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(OperationalError, handle_database_down)
+    app.add_exception_handler(Exception, handle_unexpected)
+    app.include_router(routes.probes)
     if routes_served in ("all", "proxy"):
         app.include_router(chat.router)
         app.include_router(routes.router)
-    else:
-        app.add_api_route("/healthz", routes.healthz, methods=["GET"])
     if routes_served in ("all", "review"):
         app.include_router(review_api.router)
         pages.install(app)
-    return BodySizeLimit(SecurityHeaders(app), gateway.settings.max_body_bytes)
+    return RequestId(BodySizeLimit(SecurityHeaders(app), gateway.settings.max_body_bytes))

@@ -1,4 +1,5 @@
-"""POST /v1/chat/completions, top to bottom: authenticate, parse, record the request, then
+"""POST /v1/chat/completions, top to bottom: authenticate, parse, apply the app's caps and the
+key's rate limit (`proxy.quotas`), record the request, then
 call upstream, check, triage, hold if needed, store, respond, either whole (JSON, or a stream
 buffered by its policy) or as a guarded stream (`proxy.stream.route`)."""
 
@@ -9,9 +10,11 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from proxy import quotas
 from proxy.gateway import Gateway
 from proxy.outcome import Exchange, review_header, whole_reply
-from proxy.requests import authenticate_app, parse_chat_request
+from proxy.requests import authenticate_app, bearer_token, parse_chat_request
+from proxy.secrets import digest
 from proxy.stream.route import stream_reply
 
 router = APIRouter()
@@ -21,13 +24,16 @@ router = APIRouter()
 async def chat_completions(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     app = await gw.run_io(authenticate_app, request, gw.store)
-    chat = parse_chat_request(await request.body(), gw.upstream.model_names)
+    raw = await request.body()
+    parsed = parse_chat_request(raw, gw.upstream.model_names)
+    chat, body = parsed.request, parsed.body
     policy = gw.policy_for(app)
+    quotas.enforce_caps(policy.policy.limits, chat, len(raw))
+    window = await gw.run_io(quotas.take, gw.store, policy.policy.limits, digest(bearer_token(request) or ""))
     metadata = chat.metadata or {}
-    body = chat.model_dump(exclude_none=True)
     assert app.id is not None
     row = asyncio.ensure_future(gw.run_io(gw.store.start_interaction, app.id, body, metadata, chat.stream))
-    ex = Exchange(gw, app, policy, request, body, metadata, row, chat.include_usage)
+    ex = Exchange(gw, app, policy, request, body, metadata, row, chat.include_usage, window)
     if chat.stream:
         return await stream_reply(ex)
     async with ex.recording_failures():

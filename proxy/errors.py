@@ -1,13 +1,24 @@
-"""Errors in OpenAI's shape: {"error": {"message", "type", "param", "code"}} with the right status."""
+"""Errors in OpenAI's shape: {"error": {"message", "type", "param", "code"}} with the right status.
+
+Every error any route can produce leaves in this shape, with a message safe to show: an
+unexpected exception is a 500 that names only the request id (its traceback goes to the log
+under that id), an unreachable database a 503, a path or method the server does not have a
+404 or 405.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from proxy.request_log import current_request_id
+
+log = logging.getLogger("loopguard.errors")
 
 _TYPES = {
     400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -20,13 +31,14 @@ class ApiError(Exception):
     """An error the client should see, with a message that says what to fix."""
 
     def __init__(self, status: int, message: str, code: str, param: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+                 details: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.param = param
         self.details = details or {}  # extra keys of the error object (e.g. the findings behind a 409)
+        self.headers = headers or {}  # e.g. retry-after on a 429
 
 
 def error_body(status: int, message: str, code: str, param: str | None = None,
@@ -36,13 +48,30 @@ def error_body(status: int, message: str, code: str, param: str | None = None,
 
 
 def error_response(status: int, message: str, code: str, param: str | None = None,
-                   details: dict[str, Any] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message, code, param, details), status_code=status)
+                   details: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message, code, param, details), status_code=status, headers=headers)
 
 
 async def handle_api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, exc.code, exc.param, exc.details)
+    return error_response(exc.status, exc.message, exc.code, exc.param, exc.details, exc.headers)
+
+
+def internal_error_message() -> str:
+    return ("loopguard failed while handling this request; the details are logged under request id "
+            f"{current_request_id.get() or 'unknown'}.")
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    return error_response(500, internal_error_message(), "internal_error")
+
+
+async def handle_database_down(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable: refuse (nothing may pass unlogged) and say it is temporary."""
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(503, "loopguard's database is unavailable; retry shortly.", "database_unavailable",
+                          headers={"Retry-After": "5"})
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -58,4 +87,6 @@ async def handle_validation_error(request: Request, exc: Exception) -> JSONRespo
 
 async def handle_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return error_response(exc.status_code, str(exc.detail), "http_error")
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return error_response(exc.status_code, str(exc.detail), codes.get(exc.status_code, "http_error"),
+                          headers=dict(exc.headers or {}))

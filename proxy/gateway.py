@@ -22,7 +22,9 @@ from checks.resources import Resources
 from proxy.config import ConfigError, Settings
 from proxy.errors import ApiError
 from proxy.models import App
+from proxy.notices import Notices
 from proxy.policy import LoadedPolicy, load_policies
+from proxy.sealing import KEY_ENV
 from proxy.store import Store
 from proxy.telemetry import Telemetry
 from proxy.upstream import Upstream
@@ -38,6 +40,7 @@ class Gateway:
     upstream: Upstream
     policies: dict[str, LoadedPolicy]
     telemetry: Telemetry
+    notices: Notices
     _checks: list[anyio.CapacityLimiter] = field(default_factory=list)  # made on first use, inside the loop
 
     async def run_checks(self, fn: Callable[..., T], *args: Any) -> T:
@@ -52,15 +55,21 @@ class Gateway:
 
     @classmethod
     def build(cls, settings: Settings) -> Gateway:
+        """Raises ConfigError for a bad config, SchemaError for a database not at this release's schema."""
         try:
             factories = discover(settings.check_plugins)
         except Exception as exc:  # a plugin that fails to import is a config error
             raise ConfigError(f"check_plugins: {exc}") from exc
         policies = load_policies(settings.policies_dir, factories, Resources())
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, migrate=False)
+        sealed = [name for name, p in policies.items() if p.policy.store_raw == "encrypted"]
+        if sealed and not store.sealer.has_key:
+            raise ConfigError(f"policies {', '.join(sealed)} use store_raw: encrypted; set the key in "
+                              f"${KEY_ENV} (make one with: python -c 'from cryptography.fernet import Fernet; "
+                              "print(Fernet.generate_key().decode())')")
         telemetry = Telemetry(store)
         store.listeners.append(telemetry.interaction_finished)
-        return cls(settings, store, Upstream(settings), policies, telemetry)
+        return cls(settings, store, Upstream(settings), policies, telemetry, Notices(store.engine))
 
     def policy_for(self, app: App) -> LoadedPolicy:
         if app.policy not in self.policies:

@@ -1,13 +1,13 @@
 """Held outputs: queueing a review item, waiting for its decision, releasing the result.
 
-Waiting polls the database, so a decision taken through any proxy worker (or after a
-restart) releases the request. A hold that times out gets the policy's timeout action
+Waiting re-reads the item whenever a decision notice for it arrives (`proxy.notices`:
+LISTEN/NOTIFY on PostgreSQL) and polls the database besides, so a decision taken through any
+proxy worker (or after a restart) releases the request. A hold that times out gets the policy's timeout action
 and, like a decision, is announced on the app's webhook (`proxy.webhooks`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -22,12 +22,12 @@ from proxy import webhooks
 from proxy.edits import checked_edit
 from proxy.guard import GuardResult
 from proxy.models import Interaction, ReviewItem, utcnow
+from proxy.notices import Notices
 from proxy.policy import LoadedPolicy, Policy
 from proxy.responses import notice_message
 from proxy.store import Store
 
 DECIDED = ("approved", "edited", "rejected", "expired")
-POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ def _listed(names: Iterable[str]) -> str:
     return f",{','.join(unique)}," if unique else ""
 
 
-async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: list[dict[str, Any]],
-                           disconnected: Callable[[], Awaitable[bool]]) -> Release:
+async def wait_for_release(store: Store, notices: Notices, review_id: int, policy: Policy,
+                           fixed: list[dict[str, Any]], disconnected: Callable[[], Awaitable[bool]]) -> Release:
     """Blocks until a reviewer decides or the policy's hold timeout passes.
 
     If the app hangs up first, waiting stops and the item stays pending: it can still be
@@ -83,7 +83,7 @@ async def wait_for_release(store: Store, review_id: int, policy: Policy, fixed: 
             return Release(item.status, item.released_output)
         if await disconnected():
             return Release("pending", None)
-        await asyncio.sleep(POLL_SECONDS)
+        await notices.wait(review_id, deadline - time.monotonic())
     released = fixed if policy.timeout_action == "release" else None
     if await run_in_threadpool(expire, store, review_id, released):
         return Release("expired", released)

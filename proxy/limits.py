@@ -1,5 +1,7 @@
 """Request size limit as ASGI middleware: an oversized body is refused with 413 before the
-app sees any of it, whether the client declared its length or streamed it chunked."""
+app sees any of it, whether the client declared its length or streamed it chunked. A JSON
+body must also keep within `proxy.json_input`'s depth and number limits, whatever the route,
+so no route's parser ever sees a 10,000-deep document (refused with 400)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from proxy.errors import error_body
+from proxy.errors import ApiError, error_body
+from proxy.json_input import loads
 
 
 class BodySizeLimit:
@@ -27,6 +30,13 @@ class BodySizeLimit:
         if body is None:
             await self._refuse(send)
             return
+        if body and b"json" in dict(scope.get("headers") or []).get(b"content-type", b""):
+            try:
+                loads(body)
+            except ApiError as exc:
+                if exc.code != "invalid_json":  # plain syntax errors stay the route's to report
+                    await _send_error(send, exc.status, error_body(exc.status, exc.message, exc.code))
+                    return
         replayed = False
 
         async def replay() -> Message:
@@ -55,9 +65,13 @@ class BodySizeLimit:
                 return b"".join(chunks)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(error_body(
+        await _send_error(send, 413, error_body(
             413, f"Request body is larger than the limit of {self.max_bytes} bytes (max_body_bytes).",
-            "request_too_large")).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+            "request_too_large"))
+
+
+async def _send_error(send: Send, status: int, error: dict[str, object]) -> None:
+    body = json.dumps(error).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -209,3 +209,13 @@ class AuditEntry(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     prev_hash: str
     hash: str
+
+
+class RateWindow(SQLModel, table=True):
+    """Requests and tokens one API key used in one minute (`proxy.quotas`), shared by every
+    worker through the database."""
+
+    bucket: str = Field(primary_key=True)  # the key's digest
+    minute: int = Field(primary_key=True)  # minutes since the epoch
+    requests: int = 0
+    tokens: int = 0

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import Request
 
 from checks.types import CheckContext
+from proxy import quotas
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
 from proxy.guard import GuardResult, check_context, guard_response, public_finding
@@ -45,6 +46,7 @@ class Exchange:
     metadata: dict[str, Any]
     row: asyncio.Task[int]
     include_usage: bool = False
+    window: quotas.Window | None = None  # where the request was rate-counted, for its tokens
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -56,12 +58,19 @@ class Exchange:
     def context(self) -> CheckContext:
         return check_context(self.body, self.metadata)
 
+    def checked_fields(self, guard: GuardResult, upstream_ms: float, checks_ms: float) -> dict[str, Any]:
+        """The interaction columns a guard result fills, as the policy's `store_raw` allows."""
+        return self.gw.store.sealer.protect(checked_fields(guard, upstream_ms, checks_ms), self.policy.policy.store_raw)
+
     def ms(self) -> float:
         """Milliseconds since the request was accepted."""
         return round((time.perf_counter() - self.started) * 1000, 2)
 
     async def record(self, **columns: Any) -> None:
         await self.gw.run_io(self.gw.store.finish_interaction, await self.row, **columns)
+        tokens = (columns.get("usage") or {}).get("total_tokens")
+        if self.window is not None and isinstance(tokens, int):
+            await self.gw.run_io(quotas.add_tokens, self.gw.store, self.window, tokens)
 
     @asynccontextmanager
     async def recording_failures(self) -> AsyncIterator[None]:
@@ -119,7 +128,7 @@ async def decide(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: in
     assert review_id is not None
     if app.on_hold == "defer":
         return Outcome("pending", None, messages.hold, review_id)
-    release = await wait_for_release(gw.store, review_id, policy.policy, fixed, disconnected)
+    release = await wait_for_release(gw.store, gw.notices, review_id, policy.policy, fixed, disconnected)
     return Outcome(release.status, release.messages, messages.block, review_id)
 
 
@@ -141,7 +150,7 @@ def loopguard_info(interaction_id: int, policy: LoadedPolicy, guard: GuardResult
 async def whole_reply(ex: Exchange, upstream: dict[str, Any], upstream_ms: float) -> tuple[dict[str, Any], Outcome]:
     """A whole upstream response checked, decided and recorded: the body the app receives."""
     guard = await ex.gw.run_checks(guard_response, ex.policy, upstream, ex.context)
-    checked = checked_fields(guard, upstream_ms, round(ex.ms() - upstream_ms, 2))
+    checked = ex.checked_fields(guard, upstream_ms, round(ex.ms() - upstream_ms, 2))
     outcome = await decide(ex.gw, ex.app, ex.policy, ex.interaction_id, guard, ex.metadata, checked,
                            ex.request.is_disconnected)
     shown = outcome.messages if outcome.messages is not None else [notice_message(outcome.notice)]

@@ -19,6 +19,8 @@ from checks.registry import CheckFactory
 from checks.resources import Resources
 from checks.types import Action, CheckError, Comparison, Severity
 from proxy.config import ConfigError, format_validation_error, read_yaml
+from proxy.quotas import Limits
+from proxy.sealing import StoreRaw
 
 DecisionAction = Literal["approve", "edit", "reject", "escalate"]
 
@@ -98,6 +100,8 @@ class Policy(BaseModel):
     timeout_action: Literal["block", "release"] = "block"
     playbook: list[PlaybookExample] = Field(default_factory=list)
     audit_sample: float = Field(0.0, ge=0.0, le=1.0, description="share of auto-released outputs queued for audit")
+    limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
+    store_raw: StoreRaw = "clear"  # how raw outputs are kept (proxy.sealing)
 
     @model_validator(mode="after")
     def _unique_reason_codes(self) -> Policy:

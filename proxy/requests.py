@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
+from proxy.chat_schema import ChatRequest
 from proxy.errors import ApiError
+from proxy.json_input import invalid_field, loads
 from proxy.models import App
 from proxy.store import Store
-
-
-class ChatRequest(BaseModel):
-    """The fields loopguard needs to understand; everything else passes through untouched."""
-
-    model_config = ConfigDict(extra="allow")
-
-    model: str = Field(min_length=1)
-    messages: list[dict[str, Any]] = Field(min_length=1)
-    stream: bool = False
-    stream_options: dict[str, Any] | None = None
-    n: int = Field(1, ge=1, le=16)
-    metadata: dict[str, Any] | None = None
-
-    @field_validator("messages")
-    @classmethod
-    def _roles(cls, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for i, m in enumerate(messages):
-            if not isinstance(m.get("role"), str):
-                raise ValueError(f"messages[{i}] needs a 'role' (system, user, assistant or tool)")
-        return messages
-
-    @property
-    def include_usage(self) -> bool:
-        return bool((self.stream_options or {}).get("include_usage"))
 
 
 def bearer_token(request: Request) -> str | None:
@@ -55,20 +32,24 @@ def authenticate_app(request: Request, store: Store) -> App:
     return app
 
 
-def parse_chat_request(raw: bytes, known_models: list[str]) -> ChatRequest:
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"Request body is not valid JSON: {exc}.", "invalid_json") from exc
+@dataclass(frozen=True)
+class ParsedChat:
+    """A valid chat request: its typed view, and the body exactly as the client sent it
+    (what is forwarded and stored; validation never rewrites it)."""
+
+    request: ChatRequest
+    body: dict[str, Any]
+
+
+def parse_chat_request(raw: bytes, known_models: list[str]) -> ParsedChat:
+    data = loads(raw)
     if not isinstance(data, dict):
         raise ApiError(400, "Request body must be a JSON object.", "invalid_request")
     try:
         chat = ChatRequest.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        param = ".".join(str(p) for p in err["loc"])
-        raise ApiError(400, f"Invalid value for '{param}': {err['msg']}.", "invalid_request", param) from exc
+        raise invalid_field(exc, data) from exc
     if chat.model not in known_models:
         raise ApiError(404, f"The model '{chat.model}' does not exist here. Available: {', '.join(known_models)}.",
                        "model_not_found", "model")
-    return chat
+    return ParsedChat(chat, data)

@@ -1,4 +1,6 @@
-"""The small OpenAI-compatible routes: models, health, and an app's view of its reviews."""
+"""The small OpenAI-compatible routes: models, an app's view of its reviews, and the probes
+every process serves: `/healthz` (the process answers) and `/readyz` (it can do its work:
+the database answers and policies are loaded; 503 otherwise, so a load balancer skips it)."""
 
 from __future__ import annotations
 
@@ -15,17 +17,28 @@ from proxy.requests import authenticate_app
 from proxy.responses import CONTENT_FILTER, notice_message
 
 router = APIRouter()
+probes = APIRouter()
 
 
-@router.get("/healthz")
+@probes.get("/healthz")
 async def healthz(request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     return {"status": "ok", "policies": sorted(gw.policies), "models": gw.upstream.model_names}
 
 
-@router.get("/metrics", include_in_schema=False)
+@probes.get("/readyz")
+async def readyz(request: Request) -> dict[str, Any]:
+    gw: Gateway = request.app.state.gateway
+    await run_in_threadpool(gw.store.ping)
+    if not gw.policies:
+        raise ApiError(503, "No policies are loaded.", "not_ready")
+    return {"status": "ready", "database": "ok", "policies": len(gw.policies)}
+
+
+@probes.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    """Prometheus exposition (`proxy.telemetry`)."""
+    """Prometheus exposition (`proxy.telemetry`): counts and timings only, per process, as
+    Prometheus scrapes every process."""
     gw: Gateway = request.app.state.gateway
     body = await run_in_threadpool(gw.telemetry.exposition)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -16,8 +16,10 @@ from starlette.types import ASGIApp
 from proxy.app import Routes, create_app
 from proxy.config import config_path, load_settings
 from proxy.gateway import Gateway
+from proxy.request_log import configure
 
 
 def worker_app() -> ASGIApp:
+    configure(os.environ.get("LOOPGUARD_LOG_LEVEL", "info"))
     routes = cast(Routes, os.environ.get("LOOPGUARD_ROUTES", "all"))
     return create_app(Gateway.build(load_settings(config_path(None))), routes)

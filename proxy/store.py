@@ -22,7 +22,7 @@ from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, create_engine, select
 
-from proxy.migrate import upgrade
+from proxy.migrate import require_current, upgrade
 from proxy.models import (
     ApiKey,
     App,
@@ -35,11 +35,14 @@ from proxy.models import (
     User,
     utcnow,
 )
+from proxy.notices import announce
+from proxy.sealing import Sealer
 from proxy.secrets import KEY_PREFIX, TOKEN_PREFIX, digest, display_prefix, new_secret
 
 GENESIS = "0" * 64
 AUDIT_LOCK_KEY = 0x6C67_6175  # "lgau": the audit chain's advisory lock
 OPEN_STATUSES = ("pending", "claimed", "escalated")
+MAX_ID = 2**63 - 1  # ids are BIGINT-sized; a larger number in a URL names no row
 
 
 class StoreError(Exception):
@@ -63,11 +66,21 @@ def make_engine(url: str) -> Engine:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, migrate: bool = True) -> None:
+        """`migrate` False: the schema must already be current (`proxy.migrate.require_current`)."""
         self.engine = make_engine(url)
-        upgrade(self.engine)
+        self.sealer = Sealer.from_env()
+        if migrate:
+            upgrade(self.engine)
+        else:
+            require_current(self.engine)
         self._audit_lock = threading.Lock()
         self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every finish_interaction (metrics)
+
+    def ping(self) -> None:
+        """Raises (sqlalchemy OperationalError) if the database does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -292,8 +305,12 @@ class Store:
             listener(fields)
 
     def get_interaction(self, interaction_id: int) -> Interaction | None:
+        """The interaction, its sealed raw outputs opened (`proxy.sealing`)."""
         with self.session() as s:
-            return s.get(Interaction, interaction_id)
+            row = s.get(Interaction, interaction_id)
+        if row is not None and row.candidates:
+            row.candidates = self.sealer.reveal(row.candidates)
+        return row
 
     # reviews --------------------------------------------------------------------
     def create_review(self, item: ReviewItem) -> ReviewItem:
@@ -304,6 +321,8 @@ class Store:
         return item
 
     def get_review(self, review_id: int) -> ReviewItem | None:
+        if not 0 < review_id <= MAX_ID:  # no such row, and the database could not even compare it
+            return None
         with self.session() as s:
             return s.get(ReviewItem, review_id)
 
@@ -324,18 +343,24 @@ class Store:
 
     def claim_review(self, review_id: int, user_id: int, claim_timeout_s: int) -> bool:
         """Claims a pending item, or one whose claim has lapsed; False if someone else holds it."""
-        stale = utcnow() - timedelta(seconds=claim_timeout_s)
         with self.session() as s:
-            result = s.exec(
-                update(ReviewItem)
-                .where(col(ReviewItem.id) == review_id)
-                .where((col(ReviewItem.status) == "pending")
-                       | ((col(ReviewItem.status) == "claimed") & ((col(ReviewItem.claimed_by) == user_id)
-                                                                    | (col(ReviewItem.claimed_at) < stale))))
-                .values(status="claimed", claimed_by=user_id, claimed_at=utcnow(), version=col(ReviewItem.version) + 1)
-            )
+            claimed = self.claim_review_in(s, review_id, user_id, claim_timeout_s)
             s.commit()
-            return bool(result.rowcount)
+            return claimed
+
+    @staticmethod
+    def claim_review_in(s: Session, review_id: int, user_id: int, claim_timeout_s: int) -> bool:
+        """`claim_review` inside the caller's transaction (which commits it)."""
+        stale = utcnow() - timedelta(seconds=claim_timeout_s)
+        result = s.exec(
+            update(ReviewItem)
+            .where(col(ReviewItem.id) == review_id)
+            .where((col(ReviewItem.status) == "pending")
+                   | ((col(ReviewItem.status) == "claimed") & ((col(ReviewItem.claimed_by) == user_id)
+                                                                | (col(ReviewItem.claimed_at) < stale))))
+            .values(status="claimed", claimed_by=user_id, claimed_at=utcnow(), version=col(ReviewItem.version) + 1)
+        )
+        return bool(result.rowcount)
 
     def release_claim(self, review_id: int, user_id: int) -> bool:
         """Puts an item the user holds back in the queue."""
@@ -368,6 +393,8 @@ class Store:
                 s.rollback()
                 return False
             s.add(decision)
+            if new_status not in OPEN_STATUSES:
+                announce(s, item.id or 0)
             s.commit()
         details: dict[str, Any] = {"reason_code": decision.reason_code, "status": new_status}
         if decision.candidate_index:
@@ -387,6 +414,8 @@ class Store:
                 .values(status="expired", decided_at=utcnow(), released_output=released,
                         version=col(ReviewItem.version) + 1)
             )
+            if result.rowcount:
+                announce(s, review_id)
             s.commit()
         if result.rowcount:
             self.audit("proxy", "review.expire", f"review:{review_id}", {"released": released is not None})

@@ -11,13 +11,18 @@ within `upstream_timeout_s` of the previous one ends it as a stalled upstream.
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from proxy.config import Settings
 from proxy.errors import ApiError
+from proxy.request_log import adopt
 
+log = logging.getLogger("loopguard.upstream")
 # Request fields loopguard consumes and does not forward.
 LOCAL_FIELDS = frozenset({"stream", "stream_options", "metadata"})
 
@@ -29,6 +34,7 @@ def import_litellm() -> Any:
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True
+    adopt("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
     return litellm
 
 
@@ -63,23 +69,48 @@ class Upstream:
         return UpstreamStream(response, self.timeout, self._map_error)
 
     def _map_error(self, exc: Exception) -> ApiError:
+        """The provider's failure as the app should see it: the provider's own message at most
+        (never litellm's text, which may carry a traceback or file paths; that goes to the
+        log), a provider 429 as a 429 with its `retry-after`."""
+        log.warning("upstream call failed: %s: %s", type(exc).__name__, exc)
         ex = self.litellm.exceptions
-        message = _short(exc)
+        said = _provider_message(exc)
         if isinstance(exc, ex.Timeout):
-            return ApiError(504, f"The upstream model did not answer in time: {message}", "upstream_timeout")
+            return ApiError(504, "The upstream model did not answer in time.", "upstream_timeout")
         if isinstance(exc, ex.RateLimitError):
-            return ApiError(429, f"The upstream provider is rate limiting: {message}", "upstream_rate_limited")
+            retry = _retry_after(exc)
+            return ApiError(429, f"The upstream provider is rate limiting{said}. Retry after {retry} s.",
+                            "upstream_rate_limited", headers={"retry-after": retry})
         if isinstance(exc, ex.BadRequestError):
-            return ApiError(400, f"The upstream provider rejected the request: {message}", "upstream_bad_request")
+            return ApiError(400, f"The upstream provider rejected the request{said}.", "upstream_bad_request")
         if isinstance(exc, (ex.AuthenticationError, ex.PermissionDeniedError)):
             return ApiError(502, "The upstream provider refused loopguard's credentials; check the model_list api_key.",
                             "upstream_auth_failed")
-        return ApiError(502, f"The upstream provider failed: {message}", "upstream_error")
+        return ApiError(502, f"The upstream provider failed{said}.", "upstream_error")
 
 
-def _short(exc: Exception) -> str:
-    text = str(getattr(exc, "message", "") or exc)
-    return text if len(text) <= 300 else text[:300] + "..."
+_UNSAFE_DETAIL = re.compile(r"Traceback|File \"|\.py\b|/[\w.-]+/[\w.-]+")
+
+
+def _provider_message(exc: Exception) -> str:
+    """': <the provider's error message>' when it sent one that is short and carries no
+    traceback or path; '' otherwise."""
+    body = getattr(exc, "body", None)
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    first_line = message.strip().splitlines()[0][:300]
+    return "" if _UNSAFE_DETAIL.search(first_line) else f": {first_line}"
+
+
+def _retry_after(exc: Exception) -> str:
+    """The provider's retry-after in whole seconds (1 when it gave none or an HTTP date)."""
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(getattr(exc, "response", None), "headers", None)
+    value = str((headers or {}).get("retry-after") or "")
+    try:
+        return str(max(1, math.ceil(float(value))))
+    except ValueError:
+        return "1"
 
 
 class UpstreamStream:

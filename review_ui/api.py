@@ -20,7 +20,7 @@ from proxy.models import ReviewItem
 from proxy.requests import bearer_token
 from proxy.webhooks import review_link
 from review_ui import decisions, queue
-from review_ui.accounts.access import Viewer, viewer_for
+from review_ui.accounts.access import Viewer, masked_candidate, viewer_for
 
 router = APIRouter(prefix="/api")
 
@@ -54,17 +54,20 @@ def _viewer(request: Request, gw: Gateway) -> Viewer:
     return viewer_for(gw.store, user)
 
 
-def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False) -> dict[str, Any]:
+def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False, raw: bool = False) -> dict[str, Any]:
+    """An item as JSON; with `detail`, its request, candidates and decisions (raw only when
+    `raw`: otherwise as guarded, without the original text a decision was about)."""
     view = item.model_dump(mode="json", exclude={"released_output", "pending_release", "version"})
     view["link"] = review_link(gw.settings.public_url, item.id or 0)
     if detail:
         interaction = gw.store.get_interaction(item.interaction_id)
         if interaction is not None:
             view["request"] = interaction.request
-            view["candidates"] = interaction.candidates
+            view["candidates"] = interaction.candidates if raw else [masked_candidate(c) for c in interaction.candidates]
         policy = gw.policies.get(item.policy)
         view["reason_codes"] = [r.model_dump() for r in policy.policy.reason_codes] if policy else []
-        view["decisions"] = [d.model_dump(mode="json") for d in gw.store.decisions_for(item.id or 0)]
+        hidden = set() if raw else {"original_text"}
+        view["decisions"] = [d.model_dump(mode="json", exclude=hidden) for d in gw.store.decisions_for(item.id or 0)]
     return view
 
 
@@ -83,7 +86,7 @@ async def get_review(review_id: int, request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     viewer = await run_in_threadpool(_viewer, request, gw)
     item = await run_in_threadpool(decisions.visible_item, gw, viewer, review_id)
-    return await run_in_threadpool(_item_view, gw, item, True)
+    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw)
 
 
 @router.post("/reviews/{review_id}/claim")
@@ -101,6 +104,15 @@ async def decide(review_id: int, body: DecisionBody, request: Request) -> dict[s
     outcome = await run_in_threadpool(decisions.decide, gw, viewer, review_id, body.to_decision())
     return {"id": review_id, "status": outcome.status, "reason_code": outcome.reason_code,
             "awaiting_second_approval": outcome.awaiting_second_approval}
+
+
+@router.post("/queue/claim")
+async def claim_next(request: Request) -> dict[str, Any]:
+    """Claims the most urgent item the user could decide now; 404 `queue_empty` when none."""
+    gw: Gateway = request.app.state.gateway
+    viewer = await run_in_threadpool(_viewer, request, gw)
+    item = await run_in_threadpool(decisions.claim_next, gw, viewer)
+    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw)
 
 
 @router.get("/queue")

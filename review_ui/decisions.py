@@ -28,7 +28,7 @@ from proxy.gateway import Gateway
 from proxy.holds import released_after
 from proxy.models import Decision, Interaction, ReviewItem, utcnow
 from proxy.policy import Policy, ReasonCode
-from review_ui import drafts
+from review_ui import drafts, queue
 from review_ui.accounts.access import Viewer
 
 ACTIONS = ("approve", "edit", "reject", "escalate")
@@ -105,6 +105,18 @@ def claim(gw: Gateway, viewer: Viewer, review_id: int) -> ReviewItem:
                        "not_claimable")
     gw.store.audit(f"user:{viewer.id}", "review.claim", f"review:{review_id}", {})
     return gw.store.get_review(review_id) or item
+
+
+def claim_next(gw: Gateway, viewer: Viewer) -> ReviewItem:
+    """Claims the most urgent item this user could decide now (the JSON API's "give me work")."""
+    if not viewer.can_decide:
+        raise ApiError(403, f"Role '{viewer.role}' cannot claim or decide reviews.", "forbidden")
+    review_id = queue.claim_next(gw.store, viewer, gw.settings.claim_timeout_s)
+    item = gw.store.get_review(review_id) if review_id is not None else None
+    if item is None:
+        raise ApiError(404, "Nothing in the queue for you to claim.", "queue_empty")
+    gw.store.audit(f"user:{viewer.id}", "review.claim", f"review:{review_id}", {})
+    return item
 
 
 def release(gw: Gateway, viewer: Viewer, review_id: int) -> bool:

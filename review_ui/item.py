@@ -18,6 +18,7 @@ from proxy.models import AuditEntry, Decision, ReviewItem, WebhookAttempt, Webho
 from proxy.policy import PlaybookExample, Policy, ReasonCode, Tier
 from proxy.webhooks import deliveries_for
 from review_ui import diff, highlight
+from review_ui.accounts.access import masked_candidate
 from review_ui.decisions import ACTIONS, claim_expires_at, live_claimer, reason_codes_for
 
 METADATA_FIRST = ("deal_value", "region", "channel")
@@ -74,13 +75,14 @@ class ItemView:
     fired_rules: list[str] = field(default_factory=list)
 
 
-def build(gw: Gateway, item: ReviewItem) -> ItemView:
+def build(gw: Gateway, item: ReviewItem, raw: bool = True) -> ItemView:
     interaction = gw.store.get_interaction(item.interaction_id)
     request = interaction.request if interaction else {}
     loaded = gw.policies.get(item.policy)
     policy = loaded.policy if loaded else Policy.model_validate({"name": item.policy,
                                                                  "reason_codes": [{"code": "other", "label": "Other"}]})
-    candidates = [_candidate(i, c) for i, c in enumerate(interaction.candidates if interaction else [])]
+    stored = interaction.candidates if interaction else []
+    candidates = [_candidate(i, c if raw else masked_candidate(c)) for i, c in enumerate(stored)]
     fired = sorted({m.rule for c in candidates for m in c.marks})
     decisions = gw.store.decisions_for(item.id or 0)
     trail = gw.store.audit_trail(f"review:{item.id}")

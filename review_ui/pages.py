@@ -26,6 +26,7 @@ from proxy.fields import sanitize_text
 from proxy.gateway import Gateway
 from proxy.guard import check_context, check_text, public_finding
 from proxy.models import ReviewItem
+from proxy.store import MAX_ID
 from review_ui import decisions, diff, drafts, item, queue
 from review_ui.accounts import admin, login, sessions
 from review_ui.accounts.access import Viewer, viewer_for
@@ -78,11 +79,11 @@ class FormState:
 
     @property
     def ranking_list(self) -> list[int]:
-        return [int(p) for p in self.ranking.split(",") if p.strip().isdigit()]
+        return [int(p) for p in self.ranking.split(",") if p.strip().isdecimal()]
 
     def to_decision(self) -> decisions.DecisionIn:
         parts = [p.strip() for p in self.ranking.split(",") if p.strip()]
-        if any(not p.isdigit() for p in parts) or (self.candidate and not self.candidate.isdigit()):
+        if any(not p.isdecimal() for p in parts) or (self.candidate and not self.candidate.isdecimal()):
             raise ApiError(400, "The ranking or the chosen candidate is not a list of candidate numbers.",
                            "invalid_ranking", "ranking")
         if not self.action:
@@ -120,10 +121,11 @@ async def queue_updates(request: Request, ids: str = "", newest: int = 0) -> Res
     viewer, current = await signed_in(request)
     gw = gateway(request)
     filters = queue.Filters.from_query(request.query_params)
-    wanted = [int(i) for i in ids.split(",") if i.isdigit()]
+    wanted = [int(i) for i in ids.split(",") if i.isdecimal() and int(i) <= MAX_ID]
     rows = await run_in_threadpool(queue.rows_by_id, gw.store, viewer, wanted, gw.settings.claim_timeout_s)
     summary = await run_in_threadpool(queue.load, gw.store, viewer, filters, gw.settings.claim_timeout_s, 0)
-    arrived = await run_in_threadpool(queue.newer_than, gw.store, viewer, filters, newest)
+    arrived = await run_in_threadpool(queue.newer_than, gw.store, viewer, filters,
+                                      max(0, min(newest, MAX_ID)))
     return render(request, "_queue_updates.html", {
         "rows": rows, "queue": summary, "arrived": arrived, "filter_query": urlencode(filters.as_query()),
         "viewer_id": viewer.id}, current=current, viewer=viewer)
@@ -161,7 +163,7 @@ async def _item(request: Request, viewer: Viewer, current: sessions.Current, rev
     except ApiError as exc:
         return render(request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status,
                       current=current, viewer=viewer)
-    view = await run_in_threadpool(item.build, gw, found)
+    view = await run_in_threadpool(item.build, gw, found, viewer.sees_raw)
     draft = await run_in_threadpool(drafts.kept, gw.store, review_id, viewer.id)
     if draft is not None and not state.action and error is None:
         state = FormState(draft.action, draft.reason_code, draft.note, draft.edited_text)
@@ -244,7 +246,7 @@ async def edit_preview(review_id: int, request: Request) -> Response:
         return render(request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status)
     edited = str(form.get("edited_text") or "")
     candidate = str(form.get("candidate_index") or "")
-    context = await run_in_threadpool(_preview, gw, found, edited, int(candidate) if candidate.isdigit() else 0)
+    context = await run_in_threadpool(_preview, gw, found, edited, int(candidate) if candidate.isdecimal() else 0)
     return render(request, "_diff.html", {"expired": False, **context}, current=current, viewer=viewer)
 
 

@@ -176,8 +176,8 @@ def newer_than(store: Store, viewer: Viewer, filters: Filters, newest_id: int) -
         return int(s.exec(select(func.count()).select_from(ReviewItem).where(*where, col(ReviewItem.id) > newest_id)).one())
 
 
-def next_open(store: Store, viewer: Viewer, claim_timeout_s: int, skip: set[int]) -> int | None:
-    """The first item this viewer could decide now (not held by someone else's live claim)."""
+def _open_for(viewer: Viewer, claim_timeout_s: int, skip: set[int]) -> Any:
+    """The ids of the items this viewer could decide now (not held by someone else's live claim), in queue order."""
     stale = utcnow() - timedelta(seconds=claim_timeout_s)
     where = _where(viewer, Filters(), {})
     free = ((col(ReviewItem.status) != "claimed") | (col(ReviewItem.claimed_by) == viewer.id)
@@ -186,5 +186,32 @@ def next_open(store: Store, viewer: Viewer, claim_timeout_s: int, skip: set[int]
     query = select(ReviewItem.id).where(*where, free, not_first_approver)
     if skip:
         query = query.where(col(ReviewItem.id).not_in(sorted(skip)))
+    return query.order_by(*_order(viewer))
+
+
+def next_open(store: Store, viewer: Viewer, claim_timeout_s: int, skip: set[int]) -> int | None:
+    """The first item this viewer could decide now."""
     with store.session() as s:
-        return s.exec(query.order_by(*_order(viewer)).limit(1)).first()
+        found: int | None = s.exec(_open_for(viewer, claim_timeout_s, skip).limit(1)).first()
+        return found
+
+
+def claim_next(store: Store, viewer: Viewer, claim_timeout_s: int) -> int | None:
+    """Claims the first item this viewer could decide now; None when there is none.
+
+    On PostgreSQL the row is picked with `FOR UPDATE SKIP LOCKED`, so reviewers asking at the
+    same moment each get a different item without waiting on one another; the claim itself
+    is the store's conditional update, which is what keeps two reviewers off one item on any
+    database (on SQLite, where writers queue anyway, a lost race just moves on to the next row).
+    """
+    lost: set[int] = set()
+    while True:
+        with store.session() as s:
+            found = s.exec(_open_for(viewer, claim_timeout_s, lost).limit(1).with_for_update(skip_locked=True)).first()
+            if found is None:
+                return None
+            if store.claim_review_in(s, found, viewer.id, claim_timeout_s):
+                s.commit()
+                return int(found)
+            s.rollback()
+            lost.add(found)

@@ -60,6 +60,24 @@ stream: buffer
 checks: {pii: {}}
 reason_codes: [{code: ok, label: OK}]
 """,
+    "capped.yaml": """
+name: capped
+checks: {pii: {}}
+limits: {max_messages: 2, max_n: 2, max_tokens: 100, max_body_bytes: 2000, requests_per_minute: 5}
+reason_codes: [{code: ok, label: OK}]
+""",
+    "masked-raw.yaml": """
+name: masked-raw
+checks: {pii: {}}
+store_raw: masked
+reason_codes: [{code: ok, label: OK}]
+""",
+    "sealed-raw.yaml": """
+name: sealed-raw
+checks: {pii: {}}
+store_raw: encrypted
+reason_codes: [{code: ok, label: OK}]
+""",
     "quick-hold.yaml": """
 name: quick-hold
 checks:
@@ -163,6 +181,7 @@ class Proxy:
 
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
+TEST_DATA_KEY = "5nqL0mXDeGl0KcS3YzR4dF9aZ2hJb3BxcnN0dXZ3eHk="  # a Fernet key for store_raw: encrypted
 
 
 def write_config(directory: Path, upstream_url: str, database_url: str | None = None, public_url: str | None = None) -> Path:
@@ -192,11 +211,13 @@ def write_config(directory: Path, upstream_url: str, database_url: str | None = 
     path = directory / "loopguard.yaml"
     path.write_text("\n".join(lines) + "\n")
     os.environ["LOOPGUARD_TEST_UPSTREAM"] = upstream_url
+    os.environ.setdefault("LOOPGUARD_DATA_KEY", TEST_DATA_KEY)
     return path
 
 
 def start_server(config: Path, port: int, connections_log: Path, log_name: str = "serve.log",
                  extra: list[str] | None = None) -> subprocess.Popen[bytes]:
+    run_cli(config, "db", "upgrade")  # serve never migrates
     env = {
         **os.environ,
         # The audit hook logs every outbound socket connection the server attempts.

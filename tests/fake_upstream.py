@@ -2,7 +2,7 @@
 
 The last user message steers it:
   REPLY: a || b || c     choice i answers part i (the last part repeats)
-  FAIL 500               answers with that HTTP status and an OpenAI error body
+  FAIL 500               answers with that HTTP status and an OpenAI error body (a 429 with retry-after: 7)
   SLEEP 3                waits that many seconds, then answers "slept"
   TOOL: {"to": "x@y.z"}  answers with a tool call whose arguments are that JSON
   REPEAT 2000: text      answers with the text repeated that many times (long outputs, small requests)
@@ -104,7 +104,8 @@ def build_app() -> FastAPI:
         controls, prompt = _stream_controls(_last_user(body.get("messages", [])))
         if prompt.startswith("FAIL "):
             status = int(prompt.split()[1])
-            return JSONResponse({"error": {"message": f"fake failure {status}", "type": "server_error"}}, status)
+            return JSONResponse({"error": {"message": f"fake failure {status}", "type": "server_error"}}, status,
+                                headers={"retry-after": "7"} if status == 429 else None)
         if prompt.startswith("SLEEP "):
             await asyncio.sleep(float(prompt.split()[1]))
             prompt = "REPLY: slept"

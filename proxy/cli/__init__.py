@@ -7,8 +7,9 @@ import click
 
 from proxy.cli.apps import apps, keys
 from proxy.cli.calibration import calibrate, playbook
+from proxy.cli.database import db
 from proxy.cli.exports import export
-from proxy.cli.maintenance import audit, policy
+from proxy.cli.maintenance import audit, policy, prune
 from proxy.cli.metrics import metrics
 from proxy.cli.reviews import reviews
 from proxy.cli.server import demo, serve
@@ -20,5 +21,5 @@ def main() -> None:
     """loopguard: an OpenAI-compatible guardrail proxy with human review."""
 
 
-for command in (serve, demo, keys, apps, users, reviews, policy, audit, export, metrics, calibrate, playbook):
+for command in (serve, demo, db, keys, apps, users, reviews, policy, audit, prune, export, metrics, calibrate, playbook):
     main.add_command(command)

@@ -1,4 +1,4 @@
-"""`loopguard policy test` and `loopguard audit verify`."""
+"""`loopguard policy test`, `loopguard audit verify` and `loopguard prune`."""
 
 from __future__ import annotations
 
@@ -48,3 +48,23 @@ def audit_verify(config: str | None) -> None:
     if broken is not None:
         raise click.ClickException(f"audit log broken at row {broken} (checked {count} rows)")
     click.echo(f"audit log intact: {count} rows")
+
+
+@click.command()
+@config_option
+@click.option("--older-than", "older_than", required=True, help="Age such as 30d, 12h or 90m.")
+@click.option("--force", is_flag=True, help="Also delete interactions whose review was decided (their decisions "
+                                            "go too). Open reviews are always kept.")
+def prune(config: str | None, older_than: str, force: bool) -> None:
+    """Delete interactions older than the retention period (never open reviews)."""
+    from proxy.retention import parse_age
+    from proxy.retention import prune as run_prune
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from exc
+    done = run_prune(store(config), age, force)
+    click.echo(f"deleted {done.interactions} interactions and {done.review_items} review items; kept "
+               f"{done.kept_open} with open reviews and {done.kept_decided} with decided reviews"
+               + ("" if force else " (--force deletes those)"))

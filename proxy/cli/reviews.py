@@ -42,10 +42,14 @@ def reviews_decide(config: str | None, review_id: int, email: str, action: str, 
     """Decide an item as EMAIL (for scripts and break-glass use)."""
     from proxy.errors import ApiError
     from proxy.gateway import Gateway
+    from proxy.migrate import SchemaError
     from review_ui.accounts.access import viewer_for
     from review_ui.decisions import DecisionIn, decide
 
-    gateway = Gateway.build(settings(config))
+    try:
+        gateway = Gateway.build(settings(config))
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from exc
     user = gateway.store.user_by_email(email)
     if user is None or user.disabled_at is not None:
         raise click.ClickException(f"no active user {email}")

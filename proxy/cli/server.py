@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import cast
 
 import click
 
-from proxy.cli.common import config_option, settings, store
+from proxy.cli.common import config_option, settings
 from proxy.config import ConfigError, config_path
 
 
@@ -27,26 +26,34 @@ def serve(config: str | None, host: str, port: int, log_level: str, routes_serve
 
     from proxy.app import Routes, create_app
     from proxy.gateway import Gateway
+    from proxy.migrate import SchemaError, require_current
+    from proxy.request_log import configure
+    from proxy.store import make_engine
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure(log_level)
     loaded = settings(config)
     served = {"all": "proxy and review UI", "proxy": "proxy only", "review": "review UI only"}[routes_served]
-    if workers > 1:  # each worker builds its gateway from the config (proxy.serving); migrate once first
-        store(config)
+    if workers > 1:  # each worker builds its gateway from the config (proxy.serving)
+        try:
+            require_current(make_engine(loaded.database_url))
+        except SchemaError as exc:
+            raise click.ClickException(str(exc)) from exc
         os.environ["LOOPGUARD_CONFIG"] = str(config_path(config).resolve())
         os.environ["LOOPGUARD_ROUTES"] = routes_served
+        os.environ["LOOPGUARD_LOG_LEVEL"] = log_level
         click.echo(f"loopguard: {workers} workers, models {', '.join(loaded.model_names)}; {served}; "
                    f"listening on http://{host}:{port}", err=True)
         uvicorn.run("proxy.serving:worker_app", factory=True, workers=workers, host=host, port=port,
-                    log_level=log_level)
+                    log_level=log_level, log_config=None)
         return
     try:
         gateway = Gateway.build(loaded)
-    except ConfigError as exc:
+    except (ConfigError, SchemaError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"loopguard: {len(gateway.policies)} policies, models {', '.join(loaded.model_names)}; {served}; "
                f"listening on http://{host}:{port}", err=True)
-    uvicorn.run(create_app(gateway, cast(Routes, routes_served)), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(gateway, cast(Routes, routes_served)), host=host, port=port, log_level=log_level,
+                log_config=None)
 
 
 @click.command()

@@ -29,7 +29,7 @@ from sse_starlette import EventSourceResponse
 
 from proxy import fields
 from proxy.errors import ApiError
-from proxy.outcome import Exchange, checked_fields, decide, loopguard_info, review_header, whole_reply
+from proxy.outcome import Exchange, decide, loopguard_info, review_header, whole_reply
 from proxy.responses import chunk, closing_events, error_event, sse_events
 from proxy.stream.assembly import StreamAssembly
 from proxy.stream.guard import StreamGuard
@@ -126,7 +126,7 @@ async def _windowed(ex: Exchange, chunks: UpstreamStream) -> AsyncIterator[Event
         started = time.perf_counter()
         result = await ex.gw.run_checks(guard.finish)
         checks_ms = round((checks_s + time.perf_counter() - started) * 1000, 2)
-        checked = checked_fields(result, round(upstream_ms - checks_s * 1000, 2), checks_ms)
+        checked = ex.checked_fields(result, round(upstream_ms - checks_s * 1000, 2), checks_ms)
         outcome = await decide(ex.gw, ex.app, ex.policy, ex.interaction_id, result, ex.metadata, checked, _never_disconnected)
         finals = guard.closing(result, outcome.messages, outcome.notice)
         sent.event(finals)

@@ -26,7 +26,7 @@ DRAFT_FIELDS = ("action", "reason_code", "note", "edited_text")
 def _review_in(next_url: str) -> int | None:
     """The item a `next` link points at (/review/items/12 or its embed view)."""
     parts = next_url.split("?", 1)[0].removeprefix("/review/items/").removesuffix(EMBED_SUFFIX)
-    return int(parts) if next_url.startswith("/review/items/") and parts.isdigit() else None
+    return int(parts) if next_url.startswith("/review/items/") and parts.isdecimal() else None
 
 
 def _frame_policy_for(request: Request, next_url: str) -> str | None:
