@@ -35,7 +35,7 @@ async def readyz(request: Request) -> dict[str, Any]:
     return {"status": "ready", "database": "ok", "policies": len(gw.policies)}
 
 
-@probes.get("/metrics", include_in_schema=False)
+@probes.get("/metrics")
 async def metrics(request: Request) -> Response:
     """Prometheus exposition (`proxy.telemetry`): counts and timings only, per process, as
     Prometheus scrapes every process."""

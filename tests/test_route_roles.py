@@ -25,6 +25,8 @@ USERS = frozenset({"reviewer", "lead", "admin", "ml"})
 DECIDERS = frozenset({"reviewer", "lead", "admin"})
 APP = frozenset({"app"})
 ADMIN = frozenset({"admin"})
+EXPORTERS = frozenset({"ml", "admin"})
+DASHBOARD = frozenset({"lead", "admin", "ml"})
 EVERYONE = USERS | APP | {"anonymous"}
 ROLES = sorted(EVERYONE)
 
@@ -43,6 +45,7 @@ DECISION = {"action": "approve", "reason_code": "not-a-code"}  # refused after t
 ROUTES: list[Route] = [
     Route("GET", "/healthz", EVERYONE),
     Route("GET", "/readyz", EVERYONE),
+    Route("GET", "/metrics", EVERYONE),  # Prometheus scrapes every process: counts and timings, no text
     Route("GET", "/openapi.json", EVERYONE),
     Route("GET", "/v1/models", APP),
     Route("POST", "/v1/chat/completions", APP, json={"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}),
@@ -66,6 +69,10 @@ ROUTES: list[Route] = [
     Route("GET", "/review/admin", ADMIN),
     Route("POST", "/review/admin/grants", ADMIN, form={"email": "nobody@example.com", "app": "roles-app", "op": "grant"}),
     Route("POST", "/review/admin/apps/{name}/frame-origins", ADMIN, form={"origins": ""}),
+    Route("GET", "/api/export", EXPORTERS, query="format=trl&limit=5"),
+    Route("GET", "/review/export", EXPORTERS),
+    Route("GET", "/review/export/download", EXPORTERS, query="format=jsonl"),
+    Route("GET", "/review/dashboard", DASHBOARD),
     Route("GET", "/review/static/review.css", EVERYONE),
 ]
 
