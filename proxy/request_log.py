@@ -53,6 +53,26 @@ class RequestId:
             current_request_id.reset(token)
 
 
+class _FirstLineOnly(logging.Filter):
+    """Python warnings logged by the server keep only their first line: pydantic's serializer
+    warnings quote the value they met (a model's reply) on the lines after it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = record.getMessage().strip().splitlines()[0], None
+        return True
+
+
+class _DetailWithheld(logging.Filter):
+    """litellm's log messages embed request and reply text (and tracebacks): only the fact
+    of the event is kept; loopguard logs upstream failures itself, without content."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args, record.exc_info, record.exc_text = (
+            f"litellm {record.levelname.lower()} in {record.funcName} (detail withheld: it may quote content)",
+            None, None, None)
+        return True
+
+
 class _WithRequestId(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id.get()
@@ -69,12 +89,21 @@ def configure(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     adopt("uvicorn", "uvicorn.error", "uvicorn.access")
+    logging.captureWarnings(True)
+    warnings = logging.getLogger("py.warnings")
+    if not any(isinstance(f, _FirstLineOnly) for f in warnings.filters):
+        warnings.addFilter(_FirstLineOnly())
 
 
-def adopt(*names: str) -> None:
+def adopt(*names: str, withhold_detail: bool = False) -> None:
     """Sends these libraries' loggers through the root's handler only (they add their own
-    plain-text handlers; litellm does when imported)."""
+    plain-text handlers; litellm does when imported); `withhold_detail` keeps warnings and
+    errors only, without their text."""
     for name in names:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+        if withhold_detail:
+            logger.setLevel(logging.WARNING)
+            if not any(isinstance(f, _DetailWithheld) for f in logger.filters):
+                logger.addFilter(_DetailWithheld())

@@ -34,7 +34,7 @@ def import_litellm() -> Any:
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True
-    adopt("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+    adopt("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", withhold_detail=True)
     return litellm
 
 
@@ -72,7 +72,7 @@ class Upstream:
         """The provider's failure as the app should see it: the provider's own message at most
         (never litellm's text, which may carry a traceback or file paths; that goes to the
         log), a provider 429 as a 429 with its `retry-after`."""
-        log.warning("upstream call failed: %s: %s", type(exc).__name__, exc)
+        log.warning("upstream call failed: %s (status %s)", type(exc).__name__, getattr(exc, "status_code", None))
         ex = self.litellm.exceptions
         said = _provider_message(exc)
         if isinstance(exc, ex.Timeout):

@@ -35,6 +35,10 @@ def _pii_heavy_run(proxy: Proxy) -> list[str]:
     with pytest.raises(openai.APIStatusError):
         client.chat.completions.create(model="fake-model", messages=[{"role": "user", "content": TEXT},
                                                                     {"role": "user", "content": "FAIL 500"}])
+    odd_reply = 'FIELDS: {"message": {"content": [{"type": "text", "text": "Priya Raman, jane.roe@example.com"}]}}'
+    for content in ([{"type": "text", "text": TEXT}], odd_reply):  # content parts; a reply litellm cannot parse
+        httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=30,
+                   json={"model": "fake-model", "messages": [{"role": "user", "content": content}]})
     headers = {"Authorization": f"Bearer {held_key}"}
     body = {"model": "fake-model", "messages": [{"role": "user", "content": TEXT + " We can do 35% off."}]}
     httpx.post(f"{proxy.base_url}/chat/completions", json=body, headers=headers, timeout=30)

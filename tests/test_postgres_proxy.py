@@ -16,6 +16,10 @@ from proxy.services import free_port
 from tests.conftest import run_cli, start_server, write_config
 from tests.fake_upstream import FakeUpstream
 
+# Two servers start for the module (each loads the NLP models): on a busy machine that alone
+# may pass the suite's 120 s per test.
+pytestmark = pytest.mark.timeout(400)
+
 
 @pytest.fixture(scope="module")
 def workers(postgres_url: str, upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[int]]]:
