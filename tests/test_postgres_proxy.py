@@ -15,6 +15,7 @@ from openai import OpenAI
 from proxy.services import free_port
 from tests.conftest import run_cli, start_server, write_config
 from tests.fake_upstream import FakeUpstream
+from tests.run_async import run_async
 
 # Two servers start for the module (each loads the NLP models): on a busy machine that alone
 # may pass the suite's 120 s per test.
@@ -117,7 +118,6 @@ def test_twenty_reviewers_claiming_from_one_queue_never_decide_an_item_twice(wor
 def test_a_bounded_load_on_two_workers_reconciles_exactly(workers: tuple[Path, list[int]], postgres_url: str) -> None:
     """Requests sent = interactions stored, held replies = review items, decisions sent = applied
     = stored, under concurrent clients with provider errors and timeouts (bench/reconcile.py)."""
-    import asyncio
 
     from bench.reconcile import Mix, approve_all, count, drive
     from proxy.store import Store
@@ -128,7 +128,7 @@ def test_a_bounded_load_on_two_workers_reconciles_exactly(workers: tuple[Path, l
     token = run_cli(config, "users", "create", "--email", "load@example.com", "--role", "reviewer").stdout.split()[-1]
     run_cli(config, "users", "grant", "--email", "load@example.com", "--app", "pg-load")
     bases = [f"http://127.0.0.1:{port}" for port in ports]
-    sent = asyncio.run(drive(bases, key, clients=12, mix=Mix(timeout_prompt="SLEEP 4"), requests=100))
+    sent = run_async(drive(bases, key, clients=12, mix=Mix(timeout_prompt="SLEEP 4"), requests=100))
     held = sorted({x.review_id for x in sent if x.review_id is not None})
     applied = approve_all(bases, token, held)
     store = Store(postgres_url)

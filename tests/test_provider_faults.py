@@ -4,7 +4,6 @@ app, and a dead database answered with 503."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -17,6 +16,7 @@ from proxy.errors import ApiError
 from proxy.upstream import Upstream
 from tests.conftest import Proxy
 from tests.fake_upstream import FakeUpstream
+from tests.run_async import run_async
 
 
 def _model(name: str, api_base: str, **params: Any) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def _model(name: str, api_base: str, **params: Any) -> dict[str, Any]:
 
 
 def _ask(upstream: Upstream, model: str, prompt: str) -> dict[str, Any]:
-    return asyncio.run(upstream.complete({"model": model, "messages": [{"role": "user", "content": prompt}]}))
+    return run_async(upstream.complete({"model": model, "messages": [{"role": "user", "content": prompt}]}))
 
 
 def test_a_failing_model_falls_back_to_the_configured_backup(upstream: FakeUpstream) -> None:
