@@ -21,7 +21,8 @@ _KEYWORD_SET = "_loopguard_keyword_set"  # an attribute of one text's NlpArtifac
 
 
 class FastLemmaContextAwareEnhancer(LemmaContextAwareEnhancer):
-    """Presidio's enhancer; the token that holds a match is found by bisection."""
+    """Presidio's enhancer; the token that holds a match is found by bisection, and the words
+    around it are looked up in a set of the text's keywords."""
 
     @staticmethod
     def _find_index_of_match_token(word: str, start: int, tokens: object, tokens_indices: list[int]) -> int:
