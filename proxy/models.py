@@ -9,6 +9,7 @@ hashes, and a webhook's signing secret not at all (it is derived, see `proxy.web
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,6 +112,11 @@ class ReviewItem(SQLModel, table=True):
     `rules` and `checks` list what fired as ",a,b," so the queue filters without reading
     the interaction's findings. A two-person item keeps its first approval in
     `first_approver_id` and the output that approval would release in `pending_release`.
+
+    An overlap item (`review_ui.overlap`) wants `overlap` independent decisions from as many
+    reviewers; `blind_decisions` counts those in. A gold item (`proxy.gold`) is a playbook
+    example whose expected check decision is `gold_expect`: it measures its reviewers and is
+    never released to an app nor exported.
     """
 
     # Covers the queue's filters, order and per-tier counts, so they are read from the index alone.
@@ -140,9 +146,17 @@ class ReviewItem(SQLModel, table=True):
     pending_release: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
     sla_breached_at: datetime | None = None
     version: int = 0  # bumped by every change of state: a decision applies only to the state it was made on
+    overlap: int = 1  # independent decisions wanted (set by the first decision, `review_ui.overlap`)
+    blind_decisions: int = 0  # of those, how many are in
+    gold: bool = False
+    gold_expect: str | None = None  # a gold item's expected check decision (allow | fix | hold | block)
 
 
 class Decision(SQLModel, table=True):
+    """One person's decision on an item. `kind`: `decision` changed the item's state (what the
+    app got); `overlap` is a later blind decision on an overlap item, recorded only; an
+    `adjudication` is a lead's ruling on a disagreement, which wins in exports."""
+
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="reviewitem.id", index=True)
     reviewer_id: int = Field(foreign_key="user.id")
@@ -154,6 +168,21 @@ class Decision(SQLModel, table=True):
     edited_text: str | None = None
     ranking: list[int] | None = Field(default=None, sa_column=Column(JSON))  # candidate indexes, best first
     created_at: datetime = Field(default_factory=utcnow)
+    kind: str = "decision"  # decision | overlap | adjudication
+
+
+FINAL_ACTIONS = ("approve", "edit", "reject")
+
+
+def ruling(decisions: Sequence[Decision]) -> Decision | None:
+    """The decision that counts for training data and calibration: a lead's latest
+    adjudication, else the last final decision that changed the item's state (blind overlap
+    decisions after the first are recorded, never acted on)."""
+    adjudications = [d for d in decisions if d.kind == "adjudication"]
+    if adjudications:
+        return adjudications[-1]
+    acting = [d for d in decisions if d.kind == "decision" and d.action in FINAL_ACTIONS]
+    return acting[-1] if acting else None
 
 
 class ReviewDraft(SQLModel, table=True):

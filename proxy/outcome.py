@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import Request
 
 from checks.types import CheckContext
-from proxy import quotas
+from proxy import gold, quotas
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
 from proxy.guard import GuardResult, check_context, guard_response, public_finding
@@ -120,6 +120,9 @@ async def decide(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: in
         await gw.run_io(gw.store.finish_interaction, interaction_id, **checked)
         item = new_review_item(interaction_id, app.id, app.mode, policy.policy, guard, metadata, blocking=held)
         review_id = (await gw.run_io(gw.store.create_review, item)).id
+        if policy.policy.gold_rate and review_id is not None:  # a gold item beside it, for the gold_rate share
+            await gw.run_checks(gold.add_beside, gw.store, policy, app.id, app.mode, str(guard.head.get("model") or ""),
+                                review_id, held)
     if action == "block":
         return Outcome("blocked", None, messages.block, review_id)
     fixed = [c.fixed for c in guard.candidates]

@@ -7,6 +7,7 @@ decision each must get. Code never branches on a policy's name.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -81,6 +82,7 @@ class PlaybookExample(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     rules: list[str] = Field(default_factory=list, description="rules that must fire")
     note: str = ""
+    prompt: str = Field("", description="the user message a gold item shows with the text (proxy.gold)")
 
 
 class Policy(BaseModel):
@@ -100,6 +102,11 @@ class Policy(BaseModel):
     timeout_action: Literal["block", "release"] = "block"
     playbook: list[PlaybookExample] = Field(default_factory=list)
     audit_sample: float = Field(0.0, ge=0.0, le=1.0, description="share of auto-released outputs queued for audit")
+    overlap: float = Field(0.0, ge=0.0, le=1.0, description="share of review items decided blind by several reviewers")
+    overlap_reviewers: int = Field(2, ge=2, le=10, description="independent decisions an overlap item collects")
+    gold_rate: float = Field(0.0, ge=0.0, le=1.0, description="gold items (playbook examples) per real review item")
+    gold_floor: float = Field(0.8, ge=0.0, le=1.0, description="gold accuracy below which a reviewer is flagged")
+    gold_min: int = Field(10, ge=1, description="gold decisions a reviewer needs before the floor applies")
     limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
     store_raw: StoreRaw = "clear"  # how raw outputs are kept (proxy.sealing)
 
@@ -112,6 +119,17 @@ class Policy(BaseModel):
 
     def reason_code(self, code: str) -> ReasonCode | None:
         return next((r for r in self.reason_codes if r.code == code), None)
+
+    def overlap_for(self, review_id: int) -> int:
+        """Independent decisions review item `review_id` collects: `overlap_reviewers` for the
+        `overlap` share of items (drawn from the id, so always the same items), else one."""
+        return self.overlap_reviewers if draw(f"overlap:{self.name}:{review_id}") < self.overlap else 1
+
+
+def draw(key: str) -> float:
+    """A number in [0, 1) fixed by `key`: a reproducible stand-in for a random draw, so the
+    same item is always in or out of a sample and the share over many items is the rate."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:16], 16) / 16**16
 
 
 @dataclass

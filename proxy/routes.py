@@ -58,15 +58,16 @@ async def review_status(review_id: int, request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     app = await run_in_threadpool(authenticate_app, request, gw.store)
     item = await run_in_threadpool(gw.store.get_review, review_id)
-    if item is None or item.app_id != app.id:
+    if item is None or item.app_id != app.id or item.gold:  # a gold item is no app's (proxy.gold)
         raise ApiError(404, f"No review {review_id} for this app.", "review_not_found")
     decisions = await run_in_threadpool(gw.store.decisions_for, review_id)
+    acting = [d for d in decisions if d.kind == "decision"]  # what the app got, not later blind or lead decisions
     decided = item.decided_at is not None
     released = item.released_output
     body: dict[str, Any] = {
         "id": item.id, "object": "loopguard.review", "status": item.status, "decision": item.decision,
         "tier": item.tier, "decided": decided,
-        "reason_code": decisions[-1].reason_code if decisions and decided else None,
+        "reason_code": acting[-1].reason_code if acting and decided else None,
     }
     if decided:
         policy = gw.policies.get(item.policy)

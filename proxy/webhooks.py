@@ -76,7 +76,7 @@ def enqueue(store: Store, review_id: int, event: str) -> bool:
     with store.session() as s:
         row = s.exec(select(ReviewItem, App).join(App, col(App.id) == ReviewItem.app_id)
                      .where(col(ReviewItem.id) == review_id)).first()
-        if row is None or not row[1].webhook_url:
+        if row is None or not row[1].webhook_url or row[0].gold:  # a gold item is never announced (proxy.gold)
             return False
         item, app = row
         s.add(WebhookDelivery(app_id=app.id or 0, review_id=review_id, event=event, payload=_payload(item, event)))

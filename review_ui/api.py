@@ -19,7 +19,7 @@ from proxy.gateway import Gateway
 from proxy.models import ReviewItem
 from proxy.requests import bearer_token
 from proxy.webhooks import review_link
-from review_ui import decisions, queue
+from review_ui import decisions, overlap, queue
 from review_ui.accounts.access import Viewer, masked_candidate, viewer_for
 
 router = APIRouter(prefix="/api")
@@ -54,10 +54,15 @@ def _viewer(request: Request, gw: Gateway) -> Viewer:
     return viewer_for(gw.store, user)
 
 
-def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False, raw: bool = False) -> dict[str, Any]:
+def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False, raw: bool = False,
+               viewer_id: int | None = None) -> dict[str, Any]:
     """An item as JSON; with `detail`, its request, candidates and decisions (raw only when
-    `raw`: otherwise as guarded, without the original text a decision was about)."""
-    view = item.model_dump(mode="json", exclude={"released_output", "pending_release", "version"})
+    `raw`: otherwise as guarded, without the original text a decision was about). Blind
+    while it collects overlap decisions (`review_ui.overlap`): pending, the viewer's own only."""
+    decided = overlap.visible_decisions(item, gw.store.decisions_for(item.id or 0), viewer_id) if detail else []
+    item = overlap.shown(item)
+    view = item.model_dump(mode="json", exclude={"released_output", "pending_release", "version", "overlap",
+                                                 "blind_decisions", "gold", "gold_expect"})
     view["link"] = review_link(gw.settings.public_url, item.id or 0)
     if detail:
         interaction = gw.store.get_interaction(item.interaction_id)
@@ -67,7 +72,7 @@ def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False, raw: bool = 
         policy = gw.policies.get(item.policy)
         view["reason_codes"] = [r.model_dump() for r in policy.policy.reason_codes] if policy else []
         hidden = set() if raw else {"original_text"}
-        view["decisions"] = [d.model_dump(mode="json", exclude=hidden) for d in gw.store.decisions_for(item.id or 0)]
+        view["decisions"] = [d.model_dump(mode="json", exclude=hidden) for d in decided]
     return view
 
 
@@ -86,7 +91,7 @@ async def get_review(review_id: int, request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     viewer = await run_in_threadpool(_viewer, request, gw)
     item = await run_in_threadpool(decisions.visible_item, gw, viewer, review_id)
-    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw)
+    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw, viewer.id)
 
 
 @router.post("/reviews/{review_id}/claim")
@@ -112,7 +117,7 @@ async def claim_next(request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     viewer = await run_in_threadpool(_viewer, request, gw)
     item = await run_in_threadpool(decisions.claim_next, gw, viewer)
-    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw)
+    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw, viewer.id)
 
 
 @router.get("/queue")

@@ -14,6 +14,9 @@ Two-person items (a `two_person` tier in `command` mode) need two distinct appro
 first approval (or an edit) records what would be released and puts the item back in the
 queue; an approval by anyone else releases exactly that. A final decision is announced on
 the app's webhook.
+
+An overlap item (`review_ui.overlap`) is decided as usual the first time; the decisions it
+then collects from other reviewers are recorded blind and release nothing.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from proxy import webhooks
 from proxy.errors import ApiError
 from proxy.gateway import Gateway
 from proxy.holds import released_after
-from proxy.models import Decision, Interaction, ReviewItem, utcnow
-from proxy.policy import Policy, ReasonCode
-from review_ui import drafts, queue
+from proxy.models import FINAL_ACTIONS, Decision, Interaction, ReviewItem, utcnow
+from proxy.policy import LoadedPolicy, Policy, ReasonCode
+from review_ui import drafts, overlap, queue
 from review_ui.accounts.access import Viewer
 
 ACTIONS = ("approve", "edit", "reject", "escalate")
@@ -100,6 +103,8 @@ def claim(gw: Gateway, viewer: Viewer, review_id: int) -> ReviewItem:
     item = visible_item(gw, viewer, review_id)
     if not viewer.can_decide:
         raise ApiError(403, f"Role '{viewer.role}' cannot claim or decide reviews.", "forbidden")
+    if overlap.collecting(item) and not overlap.has_decided(gw.store, review_id, viewer.id):
+        return overlap.shown(item)  # nothing to claim: each reviewer decides it on their own
     if not gw.store.claim_review(review_id, viewer.id, gw.settings.claim_timeout_s):
         raise ApiError(409, f"Review {review_id} is not pending or is claimed by someone else. {_state(gw, item)}",
                        "not_claimable")
@@ -129,28 +134,67 @@ def release(gw: Gateway, viewer: Viewer, review_id: int) -> bool:
 
 def decide(gw: Gateway, viewer: Viewer, review_id: int, decision: DecisionIn) -> Outcome:
     item = visible_item(gw, viewer, review_id)
+    if overlap.collecting(item):
+        return _decide_blind(gw, viewer, item, decision)
     allowed_from = _allowed_from(gw, viewer, item)
-    loaded = gw.policies.get(item.policy)
-    if loaded is None:
-        raise ApiError(500, f"Review {review_id} uses policy '{item.policy}', which this server has not loaded.",
-                       "policy_not_loaded")
-    _check_input(loaded.policy, decision)
+    loaded = _loaded(gw, item)
     interaction = gw.store.get_interaction(item.interaction_id)
     assert interaction is not None
-    chosen, ranking = _chosen(interaction, decision)
+    chosen, ranking = validated(loaded.policy, interaction, decision)
     original = _content(interaction.candidates[chosen]["message"]) if interaction.candidates else None
     record = Decision(review_id=review_id, reviewer_id=viewer.id, action=decision.action,
                       reason_code=decision.reason_code, note=decision.note.strip(), candidate_index=chosen,
                       original_text=original, edited_text=decision.edited_text if decision.action == "edit" else None,
                       ranking=ranking)
     status, released, extra = _effect(gw, viewer, item, interaction, decision, chosen)
+    second_needed = "first_approver_id" in extra
+    wanted = loaded.policy.overlap_for(review_id) if status in DECIDED and not (item.two_person or item.gold) else 1
+    if wanted > 1:  # the first of several independent decisions
+        extra = {**extra, "overlap": wanted, "blind_decisions": 1}
     if not gw.store.decide(item, record, status, released, allowed_from, extra):
         raise ApiError(409, f"Review {review_id} changed while you decided. {_state(gw, gw.store.get_review(review_id))}",
                        "already_decided")
     drafts.discard(gw.store, review_id, viewer.id)
-    if status in DECIDED:
+    if status in DECIDED and not item.gold:
         webhooks.enqueue(gw.store, review_id, "review.decided")
-    return Outcome(review_id, status, decision.reason_code, awaiting_second_approval=bool(extra))
+    return Outcome(review_id, status, decision.reason_code, awaiting_second_approval=second_needed)
+
+
+def _decide_blind(gw: Gateway, viewer: Viewer, item: ReviewItem, decision: DecisionIn) -> Outcome:
+    """A later independent decision on an overlap item: checked like any other, recorded,
+    and acted on by nothing (the app already has the first decision's result)."""
+    review_id = item.id or 0
+    if not viewer.can_decide:
+        raise ApiError(403, f"Role '{viewer.role}' cannot decide reviews.", "forbidden")
+    if overlap.has_decided(gw.store, review_id, viewer.id):
+        raise ApiError(409, f"You already decided review {review_id}; it waits for other reviewers' independent "
+                            "decisions. Nothing was changed.", "already_decided")
+    if decision.action not in FINAL_ACTIONS:
+        raise ApiError(400, "This item collects independent decisions: approve, edit or reject it.", "invalid_action",
+                       "action")
+    loaded = _loaded(gw, item)
+    interaction = gw.store.get_interaction(item.interaction_id)
+    assert interaction is not None
+    chosen, ranking = validated(loaded.policy, interaction, decision)
+    released_after(loaded, interaction, decision.action, chosen, decision.edited_text)  # an edit must pass the policy
+    original = _content(interaction.candidates[chosen]["message"]) if interaction.candidates else None
+    record = Decision(review_id=review_id, reviewer_id=viewer.id, action=decision.action,
+                      reason_code=decision.reason_code, note=decision.note.strip(), candidate_index=chosen,
+                      original_text=original, edited_text=decision.edited_text if decision.action == "edit" else None,
+                      ranking=ranking, kind="overlap")
+    if not overlap.record(gw.store, item, record):
+        raise ApiError(409, f"Review {review_id} already has all its independent decisions. Nothing was changed.",
+                       "already_decided")
+    drafts.discard(gw.store, review_id, viewer.id)
+    return Outcome(review_id, NEW_STATUS[decision.action], decision.reason_code)
+
+
+def _loaded(gw: Gateway, item: ReviewItem) -> LoadedPolicy:
+    loaded = gw.policies.get(item.policy)
+    if loaded is None:
+        raise ApiError(500, f"Review {item.id} uses policy '{item.policy}', which this server has not loaded.",
+                       "policy_not_loaded")
+    return loaded
 
 
 def _allowed_from(gw: Gateway, viewer: Viewer, item: ReviewItem) -> tuple[str, ...]:
@@ -169,6 +213,13 @@ def _allowed_from(gw: Gateway, viewer: Viewer, item: ReviewItem) -> tuple[str, .
         raise ApiError(409, f"You gave review {item.id} its first approval; a second reviewer must decide it.",
                        "second_approver_needed")
     return ("pending", "claimed", "escalated") if viewer.is_lead else ("pending", "claimed")
+
+
+def validated(policy: Policy, interaction: Interaction, decision: DecisionIn) -> tuple[int, list[int] | None]:
+    """(the chosen candidate, the ranking) of a decision that fits the policy and the
+    interaction; an `ApiError` (400) says what does not."""
+    _check_input(policy, decision)
+    return _chosen(interaction, decision)
 
 
 def _check_input(policy: Policy, decision: DecisionIn) -> None:
@@ -241,6 +292,8 @@ def _state(gw: Gateway, item: ReviewItem | None) -> str:
     """Who has the item now, and since when, in a sentence."""
     if item is None:
         return "It no longer exists."
+    if overlap.collecting(item):
+        return "It is collecting independent decisions from several reviewers."
     if item.status == "expired":
         return f"It timed out at {_at(item.decided_at)} (the policy's timeout action was applied)."
     if item.status in DECIDED or item.status == "escalated":

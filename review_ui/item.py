@@ -3,6 +3,10 @@ audit log: the conversation, each candidate's checked fields with every finding 
 place beside the guarded version, the request metadata, the tier and SLA, the playbook
 examples of the rules that fired, the two-person state, and the item's history and
 webhook deliveries. Plain data; the templates escape every string they print.
+
+While an overlap item collects independent decisions (`review_ui.overlap`), the page is
+blind: it shows the item as pending, only the viewer's own decision and history, and no
+webhook deliveries.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from typing import Any
 
 from proxy import fields
 from proxy.gateway import Gateway
-from proxy.models import AuditEntry, Decision, ReviewItem, WebhookAttempt, WebhookDelivery
+from proxy.models import FINAL_ACTIONS, AuditEntry, Decision, ReviewItem, WebhookAttempt, WebhookDelivery
 from proxy.policy import PlaybookExample, Policy, ReasonCode, Tier
 from proxy.webhooks import deliveries_for
-from review_ui import diff, highlight
+from review_ui import diff, highlight, overlap
 from review_ui.accounts.access import masked_candidate
 from review_ui.decisions import ACTIONS, claim_expires_at, live_claimer, reason_codes_for
 
@@ -73,9 +77,10 @@ class ItemView:
     first_approver: str | None
     pending_text: str | None
     fired_rules: list[str] = field(default_factory=list)
+    decided_blind: bool = False  # the viewer gave their independent decision; others are still to come
 
 
-def build(gw: Gateway, item: ReviewItem, raw: bool = True) -> ItemView:
+def build(gw: Gateway, item: ReviewItem, raw: bool = True, viewer_id: int | None = None) -> ItemView:
     interaction = gw.store.get_interaction(item.interaction_id)
     request = interaction.request if interaction else {}
     loaded = gw.policies.get(item.policy)
@@ -84,8 +89,10 @@ def build(gw: Gateway, item: ReviewItem, raw: bool = True) -> ItemView:
     stored = interaction.candidates if interaction else []
     candidates = [_candidate(i, c if raw else masked_candidate(c)) for i, c in enumerate(stored)]
     fired = sorted({m.rule for c in candidates for m in c.marks})
-    decisions = gw.store.decisions_for(item.id or 0)
-    trail = gw.store.audit_trail(f"review:{item.id}")
+    blind = overlap.collecting(item)
+    decisions = overlap.visible_decisions(item, gw.store.decisions_for(item.id or 0), viewer_id)
+    trail = overlap.visible_history(item, gw.store.audit_trail(f"review:{item.id}"), viewer_id)
+    item = overlap.shown(item)
     emails = _emails(gw, item, decisions, trail)
     app = gw.store.get_app(item.app_id)
     holder = live_claimer(gw, item)
@@ -100,10 +107,11 @@ def build(gw: Gateway, item: ReviewItem, raw: bool = True) -> ItemView:
         reasons={a: reason_codes_for(policy, a) for a in ACTIONS},
         decisions=[(d, emails.get(d.reviewer_id, f"user {d.reviewer_id}")) for d in decisions],
         history=[_history(e, emails) for e in trail],
-        deliveries=deliveries_for(gw.store, item.id or 0),
+        deliveries=[] if blind else deliveries_for(gw.store, item.id or 0),
         claimer=emails.get(holder) if holder else None, claimer_id=holder, claim_until=claim_expires_at(gw, item),
         first_approver=emails.get(item.first_approver_id) if item.first_approver_id else None,
         pending_text=_reply_text(item.pending_release), fired_rules=fired,
+        decided_blind=blind and any(d.action in FINAL_ACTIONS for d in decisions),
     )
 
 

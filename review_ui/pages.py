@@ -27,7 +27,7 @@ from proxy.gateway import Gateway
 from proxy.guard import check_context, check_text, public_finding
 from proxy.models import ReviewItem
 from proxy.store import MAX_ID
-from review_ui import decisions, diff, drafts, item, queue
+from review_ui import decisions, diff, disagreements, drafts, item, queue
 from review_ui.accounts import admin, login, sessions
 from review_ui.accounts.access import Viewer, viewer_for
 from review_ui.headers import frame_policy
@@ -52,6 +52,8 @@ def install(app: FastAPI) -> None:
     app.include_router(prefs_api.api_router)
     app.include_router(prefs_api.page_router)
     app.include_router(dashboard.router)
+    app.include_router(disagreements.api_router)
+    app.include_router(disagreements.page_router)
     app.mount("/review/static", StaticFiles(directory=STATIC_DIR), name="review-static")
     app.add_exception_handler(SignInRequired, answer_sign_in)
 
@@ -163,7 +165,7 @@ async def _item(request: Request, viewer: Viewer, current: sessions.Current, rev
     except ApiError as exc:
         return render(request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status,
                       current=current, viewer=viewer)
-    view = await run_in_threadpool(item.build, gw, found, viewer.sees_raw)
+    view = await run_in_threadpool(item.build, gw, found, viewer.sees_raw, viewer.id)
     draft = await run_in_threadpool(drafts.kept, gw.store, review_id, viewer.id)
     if draft is not None and not state.action and error is None:
         state = FormState(draft.action, draft.reason_code, draft.note, draft.edited_text)
@@ -179,6 +181,8 @@ def _why_not(viewer: Viewer, view: item.ItemView) -> str:
     it = view.item
     if not viewer.can_decide:
         return f"Your role ({viewer.role}) can read items but not decide them."
+    if view.decided_blind:
+        return "You decided this item; it now waits for other reviewers' independent decisions."
     if it.status == "expired":
         shown = "released" if view.policy.timeout_action == "release" else "blocked"
         return (f"This hold timed out at {it.decided_at:%H:%M} UTC: the policy's timeout action applied, and the "

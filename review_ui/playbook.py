@@ -24,6 +24,7 @@ import yaml
 
 from checks.types import CheckContext
 from proxy.config import ConfigError
+from proxy.models import ruling
 from proxy.policy import LoadedPolicy, PlaybookExample, policy_files
 from proxy.store import Store
 from proxy.triage import triage
@@ -43,13 +44,12 @@ class Added:
 def example_for(store: Store, review_id: int, masker: Masker | None) -> tuple[str, PlaybookExample]:
     """(policy name, the example) for a decided item; ConfigError when it cannot be one."""
     item = store.get_review(review_id)
-    if item is None or item.status not in DECIDED:
+    if item is None or item.status not in DECIDED or item.gold:
         raise ConfigError(f"review {review_id} is not a decided item")
     interaction = store.get_interaction(item.interaction_id)
-    decisions = [d for d in store.decisions_for(review_id) if d.action in ("approve", "edit", "reject")]
-    if interaction is None or not decisions or not interaction.candidates:
+    final = ruling(store.decisions_for(review_id))
+    if interaction is None or final is None or not interaction.candidates:
         raise ConfigError(f"review {review_id} has no decided output")
-    final = decisions[-1]
     message = interaction.candidates[min(final.candidate_index, len(interaction.candidates) - 1)].get("message") or {}
     text = message.get("content")
     if not isinstance(text, str) or not text:

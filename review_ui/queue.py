@@ -5,6 +5,9 @@ SLA deadline, deal value (largest first), age. Filters narrow by app, policy, ch
 status and mode; a claim older than `claim_timeout_s` counts as lapsed (the item is back
 in the queue). Queries read only `reviewitem` columns (plus the app and user names of the
 rows shown), so a queue of many thousands stays fast; `ix_reviewitem_queue` serves them.
+
+An overlap item still collecting independent decisions (`review_ui.overlap`) is open, and
+shown as pending, to everyone who has not decided it yet; it is under no decided status.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlmodel import col, select
 
 from proxy.models import App, ReviewItem, User, utcnow
 from proxy.store import OPEN_STATUSES, Store
+from review_ui import overlap
 from review_ui.accounts.access import Viewer
 
 PAGE_SIZE = 50  # the most urgent rows; more is a matter for the filters
@@ -89,8 +93,15 @@ def _statuses(viewer: Viewer, status: str) -> tuple[str, ...]:
     return OPEN_STATUSES if viewer.is_lead else ("pending", "claimed")
 
 
+def _status_clause(viewer: Viewer, status: str) -> ColumnElement[bool]:
+    clause: ColumnElement[bool] = col(ReviewItem.status).in_(_statuses(viewer, status))
+    if status in ("open", "pending"):
+        return clause | (overlap.collecting_clause() & ~overlap.decided_by_clause(viewer.id))
+    return clause & ~overlap.collecting_clause()
+
+
 def _where(viewer: Viewer, filters: Filters, apps: dict[str, int]) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [col(ReviewItem.status).in_(_statuses(viewer, filters.status))]
+    clauses: list[ColumnElement[bool]] = [_status_clause(viewer, filters.status)]
     if viewer.app_ids is not None:
         clauses.append(col(ReviewItem.app_id).in_(sorted(viewer.app_ids)))
     if filters.app:
@@ -128,7 +139,7 @@ def load(store: Store, viewer: Viewer, filters: Filters, claim_timeout_s: int, l
     names = {app_id: name for app_id, name, _ in app_rows}
     tiers = sorted(summary, key=lambda r: -(r[1] or 0))
     stale = now - timedelta(seconds=claim_timeout_s)
-    rows = [Row(i, names.get(i.app_id, "?"), _live_claimer(i, claimers, stale), now) for i in items]
+    rows = [Row(overlap.shown(i), names.get(i.app_id, "?"), _live_claimer(i, claimers, stale), now) for i in items]
     oldest = min((r[3] for r in summary if r[3] is not None), default=None)
     return Queue(rows=rows, tiers=[(t[0], int(t[2])) for t in tiers], oldest=oldest,
                  total=sum(int(t[2]) for t in tiers), newest_id=max((int(t[4] or 0) for t in summary), default=0),
@@ -165,7 +176,7 @@ def rows_by_id(store: Store, viewer: Viewer, ids: list[int], claim_timeout_s: in
         claimers = _emails(s, {i.claimed_by for i in items if i.claimed_by})
         names = dict(s.exec(select(App.id, App.name)).all())
     stale = now - timedelta(seconds=claim_timeout_s)
-    return [Row(i, names.get(i.app_id, "?"), _live_claimer(i, claimers, stale), now) for i in items]
+    return [Row(overlap.shown(i), names.get(i.app_id, "?"), _live_claimer(i, claimers, stale), now) for i in items]
 
 
 def newer_than(store: Store, viewer: Viewer, filters: Filters, newest_id: int) -> int:
@@ -212,6 +223,9 @@ def claim_next(store: Store, viewer: Viewer, claim_timeout_s: int) -> int | None
                 return None
             if store.claim_review_in(s, found, viewer.id, claim_timeout_s):
                 s.commit()
+                return int(found)
+            item = s.get(ReviewItem, found)
+            if item is not None and overlap.collecting(item):  # decided blind, without a claim
                 return int(found)
             s.rollback()
             lost.add(found)

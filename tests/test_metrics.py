@@ -29,7 +29,8 @@ def _finding(check: str, rule: str) -> dict[str, Any]:
 
 
 # interaction: (guard decision, findings); item: (interaction, status, minutes to decision or None,
-# [(reviewer, action, reason)]) — see the expected figures below for the arithmetic.
+# [(reviewer, action, reason)], independent decisions wanted) — see the expected figures below for the
+# arithmetic. Items 0-2 are blind overlap items (two independent decisions).
 INTERACTIONS = [
     ("hold", [_finding("compliance", "unauthorized_discount")]),
     ("hold", [_finding("compliance", "unauthorized_discount"), _finding("pii", "EMAIL_ADDRESS")]),
@@ -39,12 +40,12 @@ INTERACTIONS = [
     ("block", [_finding("brand", "competitor_mention")]),
 ]
 ITEMS = [
-    (0, "rejected", 10, [(1, "approve", "ok"), (2, "reject", "wrong")]),
-    (1, "edited", 30, [(1, "edit", "discount"), (2, "edit", "tone")]),
-    (2, "approved", 90, [(1, "approve", "ok"), (2, "approve", "ok")]),  # after its 60-minute SLA
-    (3, "rejected", 20, [(3, "reject", "wrong")]),  # an audit sample the checks missed
-    (4, "approved", 40, [(3, "escalate", "unsure"), (1, "approve", "ok")]),
-    (5, "pending", None, []),  # open past its SLA
+    (0, "rejected", 10, [(2, "reject", "wrong"), (1, "approve", "ok")], 2),  # the first decision is the item's
+    (1, "edited", 30, [(2, "edit", "tone"), (1, "edit", "discount")], 2),
+    (2, "approved", 90, [(1, "approve", "ok"), (2, "approve", "ok")], 2),  # after its 60-minute SLA
+    (3, "rejected", 20, [(3, "reject", "wrong")], 1),  # an audit sample the checks missed
+    (4, "approved", 40, [(3, "escalate", "unsure"), (1, "approve", "ok")], 1),
+    (5, "pending", None, [], 1),  # open past its SLA
 ]
 EXPECTED = {
     "interactions": 6, "flagged": 4, "flag_rate": 0.6667,
@@ -79,16 +80,18 @@ def seeded(tmp_path: Path) -> Store:
                         for d, f in INTERACTIONS]
         s.add_all(interactions)
         s.flush()
-        for index, status, minutes, decisions in ITEMS:
+        for index, status, minutes, decisions, overlap in ITEMS:
             item = ReviewItem(interaction_id=interactions[index].id or 0, app_id=app.id or 0, policy="p1",
                               mode="review", decision=INTERACTIONS[index][0], status=status, created_at=T0,
                               sla_deadline=T0 + timedelta(minutes=60),
-                              decided_at=T0 + timedelta(minutes=minutes) if minutes else None)
+                              decided_at=T0 + timedelta(minutes=minutes) if minutes else None,
+                              overlap=overlap, blind_decisions=len(decisions) if overlap > 1 else 0)
             s.add(item)
             s.flush()
             for step, (reviewer, action, reason) in enumerate(decisions):
+                kind = "overlap" if overlap > 1 and step else "decision"
                 s.add(Decision(review_id=item.id or 0, reviewer_id=reviewer, action=action, reason_code=reason,
-                               created_at=T0 + timedelta(minutes=step + 1)))
+                               created_at=T0 + timedelta(minutes=step + 1), kind=kind))
         s.commit()
     return store
 

@@ -1,5 +1,6 @@
 """`loopguard metrics`: the review figures (`review_ui.metrics.figures`) as a table, or as
-one JSON object for scripts."""
+one JSON object for scripts. Gold floors come from the policy files (read, not built: no
+check is loaded)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import click
 
-from proxy.cli.common import config_option, store
+from proxy.cli.common import config_option, settings, store
 from proxy.cli.exports import parse_when
 
 
@@ -25,7 +26,7 @@ def metrics(config: str | None, since: str | None, until: str | None, policy: st
     from review_ui.metrics.figures import CAPTIONS, Window, compute
 
     window = Window(parse_when(since, "--since"), parse_when(until, "--until"), policy)
-    figures = compute(store(config), window)
+    figures = compute(store(config), window, None, _floors(config))
     if as_json:
         click.echo(json.dumps(figures, sort_keys=True))
         return
@@ -43,7 +44,25 @@ def metrics(config: str | None, since: str | None, until: str | None, policy: st
                       f"action, over {value['items']} items decided by 2+ reviewers")
     for email, n in figures["throughput"].items():
         table.add_row(f"throughput {email}", str(n), "decisions")
+    for email, r in figures["reviewers"].items():
+        if r["gold_decisions"]:
+            flag = f"  RECALIBRATE ({', '.join(r['flagged_policies'])})" if r["flagged"] else ""
+            table.add_row(f"gold accuracy {email}", _show(r["gold_accuracy"]) + flag,
+                          f"gold items decided as expected ÷ {r['gold_decisions']} gold items decided")
     console.print(table)
+
+
+def _floors(config: str | None) -> dict[str, tuple[float, int]]:
+    """Each policy's gold floor and minimum, from its file."""
+    from proxy.config import ConfigError, read_yaml
+    from proxy.policy import Policy, policy_files
+
+    try:
+        files = policy_files(settings(config).policies_dir)
+        policies = {name: Policy.model_validate(read_yaml(path)) for name, path in files.items()}
+    except (ConfigError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    return {name: (p.gold_floor, p.gold_min) for name, p in policies.items()}
 
 
 def _show(value: object) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
-from proxy.models import Decision, Interaction, ReviewItem
+from proxy.models import Decision, Interaction, ReviewItem, ruling
 from proxy.store import Store
 
 DECIDED = ("approved", "edited", "rejected")
@@ -70,19 +70,19 @@ def _confirms(action: str, status: str) -> bool:
 
 
 def calibrate(store: Store, policy: str | None = None) -> list[RuleStats]:
-    where: list[ColumnElement[bool]] = [col(ReviewItem.status).in_(DECIDED)]
+    where: list[ColumnElement[bool]] = [col(ReviewItem.status).in_(DECIDED), col(ReviewItem.gold).is_(False)]
     if policy:
         where.append(col(ReviewItem.policy) == policy)
     stats: dict[tuple[str, str], RuleStats] = {}
     audit_samples: dict[str, int] = defaultdict(int)
     misses: dict[tuple[str, str], int] = defaultdict(int)
     with store.session() as s:
-        final_reason: dict[int, str] = {}
-        for review_id, action, reason in s.exec(
-                select(Decision.review_id, Decision.action, Decision.reason_code)
-                .join(ReviewItem, col(ReviewItem.id) == Decision.review_id).where(*where).order_by(col(Decision.id))):
-            if action in ("approve", "edit", "reject"):
-                final_reason[review_id] = reason
+        by_item: dict[int, list[Decision]] = defaultdict(list)
+        for d in s.exec(select(Decision).join(ReviewItem, col(ReviewItem.id) == Decision.review_id).where(*where)
+                        .order_by(col(Decision.id))):
+            by_item[d.review_id].append(d)
+        final_reason = {review_id: final.reason_code for review_id, ds in by_item.items()
+                        if (final := ruling(ds)) is not None}
         rows = s.exec(select(ReviewItem, Interaction.findings).join(Interaction, col(Interaction.id) == ReviewItem.interaction_id)
                       .where(*where).execution_options(yield_per=1000))
         for item, findings in rows:

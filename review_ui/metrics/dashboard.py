@@ -1,6 +1,6 @@
 """The metrics dashboard (`/review/dashboard`) for leads, admins and ML users: the figures
 of `review_ui.metrics.figures` for a time range and the apps the viewer is granted, as a table that names what each rate is a
-share of, and as charts (Chart.js, vendored under static/, fed from a JSON block in the page:
+share of, with each reviewer's accuracy on gold items (flagged below the policy's floor), and as charts (Chart.js, vendored under static/, fed from a JSON block in the page:
 no inline script, no CDN)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from proxy.models import utcnow
 from review_ui.metrics.figures import CAPTIONS, Window, compute
+from review_ui.metrics.gold import floors_of
 from review_ui.web import gateway, render, signed_in
 
 DASHBOARD_ROLES = frozenset({"lead", "admin", "ml"})
@@ -45,7 +46,8 @@ async def dashboard(request: Request, range: str = "30d", since: str = "", until
         return render(request, "error.html", {"status": 403, "message": "The dashboard is for leads, admins and ML "
                                               "users."}, status=403, current=current, viewer=viewer)
     window = replace(window_for(range, since, until, policy), app_ids=viewer.app_ids)  # only apps they may see
-    figures = await run_in_threadpool(compute, gateway(request).store, window)
+    gw = gateway(request)
+    figures = await run_in_threadpool(compute, gw.store, window, None, floors_of(gw.policies))
     return render(request, "dashboard.html", {
         "figures": figures, "captions": CAPTIONS, "ranges": list(RANGES), "range": range if not (since or until) else "",
         "since": since, "until": until, "policy": policy,

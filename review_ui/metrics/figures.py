@@ -18,12 +18,19 @@ table and the dashboard print):
   was waiting for.
 - `sla_misses`: items decided after their SLA deadline, plus open items already past it.
 - `throughput`: decisions per reviewer in the range.
-- `agreement`: per policy, on the action of items two or more reviewers decided
-  (`review_ui.metrics.agreement`); `reason_agreement` the same on reason codes.
+- `reviewers`: per reviewer, their decisions and their accuracy on gold items
+  (`review_ui.metrics.gold`: gold items decided as the playbook expects ÷ gold items they
+  decided), flagged when below the policy's floor.
+- `agreement`: per policy, on the action of the blind overlap items (`review_ui.overlap`:
+  decided independently by two or more reviewers; items several people touched in sequence
+  do not count), `review_ui.metrics.agreement`; `reason_agreement` the same on reason codes;
+  `agreement_by_pair` kappa per reviewer pair; `disagreements` the overlap items whose
+  reviewers differ.
 - `reasons_by_week`: final decisions per ISO week and reason code.
 
 "Decided" means a person's final decision (approve, edit, reject) with `decided_at` in the
-range; expired items are not decided.
+range; expired items are not decided. Gold items (`proxy.gold`) are not real traffic: they
+count only in `reviewers`.
 """
 
 from __future__ import annotations
@@ -38,9 +45,9 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
-from proxy.models import App, Decision, Interaction, ReviewItem, utcnow
+from proxy.models import App, Decision, Interaction, ReviewItem, ruling, utcnow
 from proxy.store import OPEN_STATUSES, Store
-from review_ui.metrics import agreement
+from review_ui.metrics import agreement, gold
 
 DECIDED = ("approved", "edited", "rejected")
 FLAGGED = ("fix", "hold", "block")
@@ -69,8 +76,8 @@ class Window:
     app_ids: frozenset[int] | None = None
 
     def items(self) -> list[ColumnElement[bool]]:
-        """Conditions on `ReviewItem` for the policy and the apps."""
-        out: list[ColumnElement[bool]] = []
+        """Conditions on `ReviewItem` for the policy and the apps (gold items never count)."""
+        out: list[ColumnElement[bool]] = [col(ReviewItem.gold).is_(False)]
         if self.policy:
             out.append(col(ReviewItem.policy) == self.policy)
         if self.app_ids is not None:
@@ -87,8 +94,9 @@ def _in(column: Any, window: Window) -> list[ColumnElement[bool]]:
     return out
 
 
-def compute(store: Store, window: Window, now: datetime | None = None) -> dict[str, Any]:
-    """Every figure for the window, as one JSON-ready object."""
+def compute(store: Store, window: Window, now: datetime | None = None, floors: gold.Floors | None = None) -> dict[str, Any]:
+    """Every figure for the window, as one JSON-ready object. `floors`: each policy's gold
+    floor and minimum (`review_ui.metrics.gold`; the policy defaults when not given)."""
     now = now or utcnow()
     out: dict[str, Any] = {"since": _iso(window.since), "until": _iso(window.until), "policy": window.policy}
     out |= _flags(store, window)
@@ -96,12 +104,15 @@ def compute(store: Store, window: Window, now: datetime | None = None) -> dict[s
     out |= _decision_rates(items, decisions)
     out["sla_misses"] = _sla_misses(store, window, items, now)
     out["throughput"] = _throughput(store, window)
+    out["reviewers"] = _reviewers(store, window, out["throughput"], floors or {})
     out |= _agreement(items, decisions)
     return out
 
 
 def _flags(store: Store, window: Window) -> dict[str, Any]:
-    query = select(Interaction.decision, Interaction.findings).where(*_in(col(Interaction.created_at), window))
+    gold_interactions = select(ReviewItem.interaction_id).where(col(ReviewItem.gold).is_(True))
+    query = select(Interaction.decision, Interaction.findings).where(*_in(col(Interaction.created_at), window),
+                                                                      col(Interaction.id).not_in(gold_interactions))
     if window.policy:
         query = query.join(App, col(App.id) == Interaction.app_id).where(col(App.policy) == window.policy)
     if window.app_ids is not None:
@@ -166,8 +177,7 @@ def _overrides(item: ReviewItem) -> bool:
 
 
 def _final(decisions: Iterable[Decision]) -> Decision | None:
-    deciding = [d for d in decisions if d.action in ("approve", "edit", "reject")]
-    return deciding[-1] if deciding else None
+    return ruling(list(decisions))
 
 
 def _sla_misses(store: Store, window: Window, items: list[tuple[ReviewItem, datetime]], now: datetime) -> int:
@@ -182,22 +192,33 @@ def _sla_misses(store: Store, window: Window, items: list[tuple[ReviewItem, date
 
 def _throughput(store: Store, window: Window) -> dict[str, int]:
     """Decisions (escalations included) per reviewer's email in the range."""
-    query = select(Decision.reviewer_id).where(*_in(col(Decision.created_at), window))
-    if window.policy or window.app_ids is not None:
-        query = query.join(ReviewItem, col(ReviewItem.id) == Decision.review_id).where(*window.items())
+    query = (select(Decision.reviewer_id).where(*_in(col(Decision.created_at), window))
+             .join(ReviewItem, col(ReviewItem.id) == Decision.review_id).where(*window.items()))
     with store.session() as s:
         counts = Counter(s.exec(query))
     emails = store.emails(set(counts))
     return {emails.get(uid, f"user {uid}"): n for uid, n in counts.most_common()}
 
 
+def _reviewers(store: Store, window: Window, throughput: dict[str, int], floors: gold.Floors) -> dict[str, Any]:
+    """Per reviewer: decisions on real items, and their gold accuracy and flag."""
+    measured = gold.reviewers(store, floors, window.since, window.until, window.policy, window.app_ids)
+    blank: dict[str, Any] = {"gold_decisions": 0, "gold_right": 0, "gold_accuracy": None, "flagged": False, "flagged_policies": []}
+    return {email: {"decisions": throughput.get(email, 0), **measured.get(email, blank)}
+            for email in sorted(set(throughput) | set(measured))}
+
+
 def _agreement(items: list[tuple[ReviewItem, datetime]], decisions: dict[int, list[Decision]]) -> dict[str, Any]:
     """Per policy: agreement on action and on reason code, per reviewer pair, and the items
-    on which reviewers disagreed (for a lead to adjudicate)."""
+    on which reviewers disagreed (for a lead to adjudicate); from blind overlap items only,
+    each reviewer's own last final decision (a lead's adjudication is not a rating)."""
     actions: dict[str, dict[int, dict[int, str]]] = defaultdict(dict)
     reasons: dict[str, dict[int, dict[int, str]]] = defaultdict(dict)
     for item, _ in items:
-        last = {d.reviewer_id: d for d in decisions.get(item.id or 0, []) if d.action in ("approve", "edit", "reject")}
+        if item.overlap < 2:
+            continue
+        last = {d.reviewer_id: d for d in decisions.get(item.id or 0, [])
+                if d.action in ("approve", "edit", "reject") and d.kind in ("decision", "overlap")}
         actions[item.policy][item.id or 0] = {r: d.action for r, d in last.items()}
         reasons[item.policy][item.id or 0] = {r: d.reason_code for r, d in last.items()}
     pairs = [{"policy": policy, "reviewers": list(pair), "items": n, "cohen_kappa": _round(kappa)}

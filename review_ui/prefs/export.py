@@ -5,7 +5,9 @@ Rows are written as they are made (one batch of items and one Parquet row group 
 most) to a temporary name beside the target, renamed onto it at the end; a failure or an
 empty result removes the temporary file and leaves nothing under the final name. The
 train/test split is by a digest of the prompt, so a conversation is on one side only, and
-the same data always splits the same way.
+the same data always splits the same way. An overlap item still collecting its independent
+decisions, or whose reviewers disagree with no lead's ruling yet, is left out and counted
+in the summary (`review_ui.overlap.unsettled`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from proxy.store import Store
+from review_ui import overlap
 from review_ui.prefs import formats, source
 from review_ui.prefs.masking import Masker
 from review_ui.prefs.records import PrefRecord, records_for
@@ -69,6 +72,10 @@ def select(decided: Iterable[source.Decided], selection: Selection, masker: Mask
         summary.items += 1
         if progress:
             progress(1)
+        unsettled = overlap.unsettled(d.item, d.decisions)
+        if unsettled:
+            summary.skipped[unsettled] += 1
+            continue
         records = records_for(d.item, d.interaction, d.decisions, d.app)
         if not records:
             summary.skipped[NO_SIGNAL] += 1

@@ -111,6 +111,7 @@ PARQUET_SCHEMA = pa.schema([
     ("findings", _FINDINGS), ("reviewers", pa.list_(pa.int64())), ("agreement", pa.float64()),
     ("requested_at", pa.string()), ("held_at", pa.string()), ("decided_at", pa.string()),
     ("interaction_id", pa.int64()), ("review_id", pa.int64()), ("prompt_hash", pa.string()), ("split", pa.string()),
+    ("adjudicated", pa.bool_()),
 ])
 
 

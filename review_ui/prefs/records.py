@@ -13,6 +13,9 @@ examples (one output with a good/bad label, for KTO-style trainers):
 
 Candidates without text (tool calls only) give no records. The record keeps the full
 conversation as the prompt, who decided, how far they agreed, and the ids to trace it back.
+
+"The decision" is `proxy.models.ruling`: a lead's adjudication when there is one (the
+record then says `adjudicated`), else the final decision that changed the item's state.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from proxy.models import Decision, Interaction, ReviewItem
+from proxy.models import Decision, Interaction, ReviewItem, ruling
 
 Message = dict[str, str]
 DECIDING = ("approve", "edit", "reject")
@@ -35,7 +38,7 @@ class PrefRecord:
     """One pair (`chosen` and `rejected` both set) or one unpaired example (one of them set).
 
     `agreement` is the share of the item's reviewers whose decision matched the final one;
-    None when only one person decided it.
+    None when only one person decided it. `adjudicated`: the final one is a lead's ruling.
     """
 
     source: str  # edit | ranking | approved_over_withheld | fix | rejected | audit_approve
@@ -55,6 +58,7 @@ class PrefRecord:
     review_id: int
     prompt_hash: str
     split: str = "train"
+    adjudicated: bool = False
 
     @property
     def paired(self) -> bool:
@@ -81,19 +85,19 @@ def prompt_hash(prompt: list[Message]) -> str:
 
 def records_for(item: ReviewItem, interaction: Interaction, decisions: Sequence[Decision], app: str) -> list[PrefRecord]:
     """Every record the item's final decision gives (none if nobody decided it)."""
-    deciding = [d for d in decisions if d.action in DECIDING]
-    if not deciding or item.decided_at is None:
+    final = ruling(decisions)
+    if final is None or item.decided_at is None or item.gold:
         return []
-    final = deciding[-1]
+    deciding = [d for d in decisions if d.action in DECIDING and d.kind != "adjudication"]
     prompt = prompt_messages(interaction.request)
     raw = [_text_or_none(c.get("message")) for c in interaction.candidates]
     fixed = [_text_or_none(c.get("fixed")) for c in interaction.candidates]
     base = PrefRecord(
         source="", prompt=prompt, chosen=None, rejected=None, reason_code=final.reason_code, policy=item.policy,
         app=app, findings=_findings(interaction.findings), reviewers=sorted({d.reviewer_id for d in decisions}),
-        agreement=agreement(deciding), requested_at=interaction.created_at, held_at=item.created_at,
+        agreement=agreement(deciding, final.action), requested_at=interaction.created_at, held_at=item.created_at,
         decided_at=item.decided_at, interaction_id=interaction.id or 0, review_id=item.id or 0,
-        prompt_hash=prompt_hash(prompt))
+        prompt_hash=prompt_hash(prompt), adjudicated=final.kind == "adjudication")
     out = [replace(base, source=source, chosen=chosen, rejected=rejected)
            for source, chosen, rejected in _outcomes(item, final, raw, fixed)]
     return [r for r in out if r.chosen != r.rejected and (r.chosen or r.rejected)]
@@ -126,15 +130,14 @@ def _outcomes(item: ReviewItem, final: Decision, raw: list[str | None],
     return out
 
 
-def agreement(deciding: Sequence[Decision]) -> float | None:
-    """Share of reviewers whose own last decision had the final decision's action; None
-    when fewer than two people decided the item."""
+def agreement(deciding: Sequence[Decision], final: str) -> float | None:
+    """Share of reviewers whose own last decision had the `final` action; None when fewer
+    than two people decided the item."""
     last: dict[int, str] = {}
     for d in deciding:
         last[d.reviewer_id] = d.action
     if len(last) < 2:
         return None
-    final = deciding[-1].action
     return round(sum(action == final for action in last.values()) / len(last), 4)
 
 

@@ -1,6 +1,6 @@
 """Decided review items, read in bounded batches: the only way exports touch the database.
 
-Items are read by keyset (review id above the last one seen), each batch with its
+Gold items (`proxy.gold`) are never read: they are not training data. Items are read by keyset (review id above the last one seen), each batch with its
 interactions and decisions in two `IN` queries, so memory depends on the batch size and
 never on how many items match. The same cursor pages the JSON API.
 """
@@ -41,7 +41,7 @@ class Decided:
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    out: list[ColumnElement[bool]] = [col(ReviewItem.status).in_(DECIDED)]
+    out: list[ColumnElement[bool]] = [col(ReviewItem.status).in_(DECIDED), col(ReviewItem.gold).is_(False)]
     if filters.since is not None:
         out.append(col(ReviewItem.decided_at) >= filters.since)
     if filters.until is not None:
