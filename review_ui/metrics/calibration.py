@@ -12,13 +12,17 @@ Per policy, check and rule, over decided items:
   decided audit samples.
 
 A suggestion is made only with at least `min_evidence` flags (or two misses), and always
-states the counts it rests on.
+states the counts it rests on. Each flag's score, and the figure its finding quotes (the
+first number in it), are kept on the confirmed or the overridden side: the evidence
+`review_ui.metrics.tuning` turns into a threshold.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
@@ -28,6 +32,7 @@ from proxy.store import Store
 
 DECIDED = ("approved", "edited", "rejected")
 AUTO_RELEASED = ("allow", "fix")
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 @dataclass
@@ -41,6 +46,22 @@ class RuleStats:
     rejected: int = 0
     missed: int = 0
     audit_samples: int = 0
+    scores_confirmed: list[float] = field(default_factory=list)
+    scores_overridden: list[float] = field(default_factory=list)
+    values_confirmed: list[float] = field(default_factory=list)
+    values_overridden: list[float] = field(default_factory=list)
+
+    def count(self, finding: dict[str, Any], confirmed: bool) -> None:
+        """One more flag, on the confirmed or the overridden side."""
+        self.flags += 1
+        self.confirmed += confirmed
+        self.overridden += not confirmed
+        score = finding.get("score")
+        if isinstance(score, (int, float)) and not isinstance(score, bool):
+            (self.scores_confirmed if confirmed else self.scores_overridden).append(float(score))
+        figure = NUMBER.search(str(finding.get("text") or "").replace(",", ""))
+        if figure:
+            (self.values_confirmed if confirmed else self.values_overridden).append(float(figure.group()))
 
     @property
     def precision(self) -> float | None:
@@ -87,14 +108,10 @@ def calibrate(store: Store, policy: str | None = None) -> list[RuleStats]:
                       .where(*where).execution_options(yield_per=1000))
         for item, findings in rows:
             review_id, pol, guard, status = item.id or 0, item.policy, item.decision, item.status
-            fired = {(str(f.get("check")), str(f.get("rule"))): str(f.get("action")) for f in findings or []}
-            for (check, rule), action in fired.items():
+            fired = {(str(f.get("check")), str(f.get("rule"))): f for f in findings or []}
+            for (check, rule), finding in fired.items():
                 entry = stats.setdefault((pol, rule), RuleStats(pol, check, rule))
-                entry.flags += 1
-                if _confirms(action, status):
-                    entry.confirmed += 1
-                else:
-                    entry.overridden += 1
+                entry.count(finding, _confirms(str(finding.get("action")), status))
                 entry.rejected += status == "rejected"
             if guard in AUTO_RELEASED:
                 audit_samples[pol] += 1
