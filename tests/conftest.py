@@ -48,6 +48,32 @@ reason_codes:
   - {code: ok, label: Fine to send}
   - {code: wrong, label: Wrong}
 """,
+    "overlap.yaml": """
+name: overlap
+checks:
+  brand:
+    phrases: [{rule: risky, phrases: [risky phrase], action: hold}]
+overlap: 1.0
+overlap_reviewers: 2
+reason_codes:
+  - {code: ok, label: Fine to send, applies_to: [approve]}
+  - {code: wrong, label: Wrong}
+  - {code: tone, label: Tone off}
+""",
+    "gold.yaml": """
+name: gold
+checks:
+  brand:
+    phrases: [{rule: risky, phrases: [risky phrase], action: hold}]
+gold_rate: 1.0
+gold_floor: 0.8
+gold_min: 2
+reason_codes:
+  - {code: ok, label: Fine to send, applies_to: [approve]}
+  - {code: wrong, label: Wrong}
+playbook:
+  - {text: "Sign today: this risky phrase closes deals.", expect: hold, rules: [risky], prompt: "Draft the close."}
+""",
     "audited.yaml": """
 name: audited
 checks: {pii: {}}
