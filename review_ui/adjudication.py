@@ -64,9 +64,9 @@ def disagreements(store: Store, app_ids: Collection[int] | None, open_only: bool
 
 def adjudicate(gw: Gateway, viewer: Viewer, review_id: int, ruling: decisions.DecisionIn) -> Decision:
     """Records a lead's ruling on a disagreement; an `ApiError` says why it cannot be."""
-    item = decisions.visible_item(gw, viewer, review_id)
     if not viewer.is_lead:
         raise ApiError(403, "Only a lead or admin adjudicates disagreements.", "forbidden")
+    item = decisions.visible_item(gw, viewer, review_id)
     if not complete(item) or overlap.collecting(item):
         raise ApiError(409, f"Review {review_id} is not an overlap item with all its independent decisions in.",
                        "not_adjudicable")

@@ -27,6 +27,8 @@ APP = frozenset({"app"})
 ADMIN = frozenset({"admin"})
 EXPORTERS = frozenset({"ml", "admin"})
 DASHBOARD = frozenset({"lead", "admin", "ml"})
+LEADS = frozenset({"lead", "admin"})
+RULING = {"action": "approve", "reason_code": "not-a-code"}  # refused after the role check: not an overlap item
 EVERYONE = USERS | APP | {"anonymous"}
 ROLES = sorted(EVERYONE)
 
@@ -73,6 +75,10 @@ ROUTES: list[Route] = [
     Route("GET", "/review/export", EXPORTERS),
     Route("GET", "/review/export/download", EXPORTERS, query="format=jsonl"),
     Route("GET", "/review/dashboard", DASHBOARD),
+    Route("GET", "/api/disagreements", LEADS),
+    Route("POST", "/api/reviews/{review_id}/adjudication", LEADS, json=RULING),
+    Route("GET", "/review/disagreements", LEADS),
+    Route("POST", "/review/disagreements/{review_id}", LEADS, form=RULING),
     Route("GET", "/review/static/review.css", EVERYONE),
 ]
 
