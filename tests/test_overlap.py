@@ -17,7 +17,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
+from proxy.gold import right
 from proxy.models import ReviewItem
+from proxy.policy import Policy
 from tests.conftest import Proxy, run_cli, write_config
 from tests.review_helpers import app_key, deferred, in_background, newest_pending, person, poll, signed_in
 
@@ -198,3 +200,26 @@ def test_gold_items_are_queued_blind_measured_and_never_reach_apps_or_exports(pr
     lead.goto(f"{proxy.root}/review/dashboard?range=all&policy=gold")
     expect(lead.locator(".reviewers tr[data-reviewer='gold-r@example.com']")).to_contain_text("yes: gold")
     lead.context.close()
+
+
+GOLD_ANSWERS = [  # (what the playbook expects the checks to do, the reviewer's action, right?)
+    ("allow", "approve", True), ("allow", "edit", False), ("allow", "reject", False),
+    ("fix", "approve", True), ("fix", "reject", False),
+    ("hold", "approve", False), ("hold", "edit", True), ("hold", "reject", True),
+    ("block", "reject", True), ("block", "approve", False), ("hold", "escalate", False), (None, "approve", False),
+]
+
+
+@pytest.mark.parametrize(("expect", "action", "expected"), GOLD_ANSWERS)
+def test_a_gold_answer_is_right_when_it_does_what_the_playbook_expects(expect: str | None, action: str,
+                                                                       expected: bool) -> None:
+    assert right(expect, action) is expected
+
+
+def test_the_overlap_draw_takes_the_policy_share_of_items_and_always_the_same_ones() -> None:
+    policy = Policy.model_validate({"name": "p", "reason_codes": [{"code": "ok", "label": "OK"}], "overlap": 0.1,
+                                    "overlap_reviewers": 3})
+    wanted = [policy.overlap_for(review_id) for review_id in range(1, 20_001)]
+    assert set(wanted) == {1, 3} and 0.09 < wanted.count(3) / len(wanted) < 0.11
+    assert wanted == [policy.overlap_for(review_id) for review_id in range(1, 20_001)]
+    assert Policy.model_validate({"name": "p", "reason_codes": [{"code": "ok", "label": "OK"}]}).overlap_for(7) == 1
