@@ -20,6 +20,7 @@ from proxy.webhooks import deliveries_for
 from review_ui import diff, highlight
 from review_ui.accounts.access import masked_candidate
 from review_ui.decisions import ACTIONS, claim_expires_at, live_claimer, reason_codes_for
+from review_ui.prefs.masking import Masker
 
 METADATA_FIRST = ("deal_value", "region", "channel")
 
@@ -75,9 +76,14 @@ class ItemView:
     fired_rules: list[str] = field(default_factory=list)
 
 
-def build(gw: Gateway, item: ReviewItem, raw: bool = True) -> ItemView:
+def build(gw: Gateway, item: ReviewItem, masker: Masker | None = None) -> ItemView:
+    """The item page's content; with a `masker` (a user who may not read raw text), the
+    prompt masked and the candidates as guarded."""
+    raw = masker is None
     interaction = gw.store.get_interaction(item.interaction_id)
     request = interaction.request if interaction else {}
+    if masker is not None:
+        request = masker.request(item.policy, request)
     loaded = gw.policies.get(item.policy)
     policy = loaded.policy if loaded else Policy.model_validate({"name": item.policy,
                                                                  "reason_codes": [{"code": "other", "label": "Other"}]})
