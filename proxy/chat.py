@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from proxy import quotas
+from proxy.chat_schema import openapi_body
 from proxy.gateway import Gateway
 from proxy.outcome import Exchange, review_header, whole_reply
 from proxy.requests import bearer_token, parse_chat_request
@@ -21,7 +22,7 @@ from proxy.unlogged import UNLOGGED
 router = APIRouter()
 
 
-@router.post("/v1/chat/completions")
+@router.post("/v1/chat/completions", openapi_extra={"requestBody": openapi_body()})
 async def chat_completions(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     app = await gw.db_errors.authenticate(gw.store, request)
