@@ -30,8 +30,8 @@ def reviewer(proxy: Proxy) -> str:
 def test_review_page_errors_are_pages_for_browsers_and_openai_errors_for_programs(
         proxy: Proxy, reviewer: str, path: str, status: int, signed_in: bool, accept: str) -> None:
     client = session(proxy, reviewer) if signed_in else httpx.Client(base_url=proxy.root, timeout=10)
-    with client:
-        response = client.get(path, headers={"Accept": accept})
+    proxy.clients.append(client)
+    response = client.get(path, headers={"Accept": accept})
     assert response.status_code == status
     request_id = response.headers["x-request-id"]
     assert "Traceback" not in response.text and ".py" not in response.text
@@ -60,6 +60,6 @@ def test_an_ml_user_reads_the_prompt_masked_and_a_reviewer_reads_it_raw(proxy: P
     masked = prompt_seen(ml)
     assert "dana.reyes@example.org" not in masked and "415 555 0134" not in masked
     assert "<EMAIL_ADDRESS>" in masked and masked.startswith("REPLY: We can do 35% off.")
-    with session(proxy, "mask-ml@example.com") as page, session(proxy, "mask-reviewer@example.com") as raw:
-        assert "dana.reyes@example.org" not in page.get(f"/review/items/{review_id}").text
-        assert "dana.reyes@example.org" in raw.get(f"/review/items/{review_id}").text
+    page, raw = session(proxy, "mask-ml@example.com"), session(proxy, "mask-reviewer@example.com")
+    assert "dana.reyes@example.org" not in page.get(f"/review/items/{review_id}").text
+    assert "dana.reyes@example.org" in raw.get(f"/review/items/{review_id}").text
