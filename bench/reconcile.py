@@ -54,8 +54,14 @@ class Mix:
 
 @dataclass
 class Sent:
-    status: int
+    status: int  # NO_ANSWER: the connection failed (a worker that died, a client timeout)
     review_id: int | None
+    interaction_id: int | None = None  # from the reply's `loopguard` object (2xx only)
+    seconds: float = 0.0
+    error: str | None = None  # why there was no answer (the transport error's type)
+
+
+NO_ANSWER = 0
 
 
 async def drive(bases: list[str], key: str, clients: int, mix: Mix, requests: int | None = None,
@@ -72,12 +78,32 @@ async def drive(bases: list[str], key: str, clients: int, mix: Mix, requests: in
                 if (requests is not None and n >= requests) or (deadline and time.monotonic() > deadline):
                     return
                 body = {"model": "fake-model", "messages": [{"role": "user", "content": mix.prompt(n)}]}
-                response = await http.post(f"{bases[n % len(bases)]}/v1/chat/completions", json=body)
+                started = time.perf_counter()
+                try:
+                    response = await http.post(f"{bases[n % len(bases)]}/v1/chat/completions", json=body)
+                except httpx.TransportError as exc:
+                    sent.append(Sent(NO_ANSWER, None, None, time.perf_counter() - started, type(exc).__name__))
+                    await asyncio.sleep(0.05)  # a dead worker refuses at once: do not spin on it
+                    continue
                 review = response.headers.get("x-loopguard-review-id")
-                sent.append(Sent(response.status_code, int(review) if review else None))
+                sent.append(Sent(response.status_code, int(review) if review else None,
+                                 _interaction_id(response), time.perf_counter() - started))
 
     await asyncio.gather(*(client(i) for i in range(clients)))
     return sent
+
+
+def _interaction_id(response: httpx.Response) -> int | None:
+    if not response.is_success:
+        return None
+    info = response.json().get("loopguard") or {}
+    return info.get("interaction_id") if isinstance(info.get("interaction_id"), int) else None
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (0 for no values)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))] if ordered else 0.0
 
 
 def approve_all(bases: list[str], token: str, review_ids: list[int]) -> int:
@@ -145,7 +171,9 @@ def main() -> None:
     held = sorted({x.review_id for x in sent if x.review_id is not None})
     applied = approve_all(args.base, args.token, held)
     result = count(Store(args.database_url), args.app, sent, len(held), applied)
+    seconds = [x.seconds for x in sent if x.status == 200]
     print(f"{result.sent} requests in {elapsed:.1f} s ({result.sent / elapsed:.1f}/s), statuses {result.statuses}")
+    print(f"latency of 200s: p50 {percentile(seconds, 0.5) * 1000:.0f} ms, p95 {percentile(seconds, 0.95) * 1000:.0f} ms")
     print(f"interactions {result.interactions} {result.interaction_states}; review items {result.review_items} "
           f"(held replies {result.held_replies}); decisions sent {result.decisions_sent}, applied "
           f"{result.decisions_applied}, stored {result.decisions_stored}; decided twice {result.items_decided_twice}")

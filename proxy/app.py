@@ -34,6 +34,7 @@ from proxy.errors import (
 from proxy.gateway import Gateway
 from proxy.limits import BodySizeLimit
 from proxy.request_log import RequestId
+from proxy.shutdown import drain_on_exit
 from review_ui import api as review_api
 from review_ui import pages
 from review_ui.headers import SecurityHeaders
@@ -44,9 +45,11 @@ ROUTE_SETS: tuple[Routes, ...] = ("all", "proxy", "review")
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    tasks = [asyncio.create_task(sweeps.run(app.state.gateway)), asyncio.create_task(app.state.gateway.notices.run())]
+    gateway: Gateway = app.state.gateway
+    tasks = [asyncio.create_task(sweeps.run(gateway)), asyncio.create_task(gateway.notices.run())]
     try:
-        yield
+        with drain_on_exit(gateway.notices):
+            yield
     finally:
         for task in tasks:
             task.cancel()

@@ -11,28 +11,32 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from proxy import quotas
+from proxy.chat_schema import openapi_body
 from proxy.gateway import Gateway
 from proxy.outcome import Exchange, review_header, whole_reply
-from proxy.requests import authenticate_app, bearer_token, parse_chat_request
+from proxy.requests import bearer_token, parse_chat_request
 from proxy.secrets import digest
 from proxy.stream.route import stream_reply
+from proxy.unlogged import UNLOGGED
 
 router = APIRouter()
 
 
-@router.post("/v1/chat/completions")
+@router.post("/v1/chat/completions", openapi_extra={"requestBody": openapi_body()})
 async def chat_completions(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
-    app = await gw.run_io(authenticate_app, request, gw.store)
+    app = await gw.db_errors.authenticate(gw.store, request)
     raw = await request.body()
     parsed = parse_chat_request(raw, gw.upstream.model_names)
     chat, body = parsed.request, parsed.body
     policy = gw.policy_for(app)
     quotas.enforce_caps(policy.policy.limits, chat, len(raw))
-    window = await gw.run_io(quotas.take, gw.store, policy.policy.limits, digest(bearer_token(request) or ""))
+    window = await gw.db_errors.tolerate(
+        "rate_limit", gw.run_io(quotas.take, gw.store, policy.policy.limits, digest(bearer_token(request) or "")), None)
     metadata = chat.metadata or {}
     assert app.id is not None
-    row = asyncio.ensure_future(gw.run_io(gw.store.start_interaction, app.id, body, metadata, chat.stream))
+    row = asyncio.ensure_future(gw.db_errors.tolerate(
+        "start", gw.run_io(gw.store.start_interaction, app.id, body, metadata, chat.stream), UNLOGGED))
     ex = Exchange(gw, app, policy, request, body, metadata, row, chat.include_usage, window)
     if chat.stream:
         return await stream_reply(ex)

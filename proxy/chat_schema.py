@@ -161,3 +161,22 @@ class ChatRequest(_Strict):
     @property
     def include_usage(self) -> bool:
         return bool((self.stream_options or {}).get("include_usage"))
+
+
+def openapi_body() -> dict[str, Any]:
+    """The request body as /openapi.json describes it: `ChatRequest`'s JSON schema with its
+    definitions inlined (an operation's schema cannot point into its own `$defs`), so that a
+    client generator, or the schema fuzz test, sees the real request."""
+    schema = ChatRequest.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return {"required": True, "content": {"application/json": {"schema": inline(schema)}}}

@@ -4,16 +4,21 @@ Every error any route can produce leaves in this shape, with a message safe to s
 unexpected exception is a 500 that names only the request id (its traceback goes to the log
 under that id), an unreachable database a 503, a path or method the server does not have a
 404 or 405.
+
+The one exception is a person: a browser (`Accept: text/html`) asking for a review UI page
+gets the same error as a readable page (`ErrorPage`, installed by the review UI as
+`app.state.error_page`), with the same message and request id.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from proxy.request_log import current_request_id
@@ -25,6 +30,10 @@ _TYPES = {
     404: "not_found_error", 409: "conflict_error", 413: "invalid_request_error",
     429: "rate_limit_error", 502: "upstream_error", 503: "service_unavailable", 504: "timeout_error",
 }
+
+
+PAGES = "/review"  # the review UI's pages: the paths whose errors a browser may get as a page
+ErrorPage = Callable[[Request, int, str], Response]  # (request, status, safe message) -> an HTML page
 
 
 class ApiError(Exception):
@@ -52,9 +61,27 @@ def error_response(status: int, message: str, code: str, param: str | None = Non
     return JSONResponse(error_body(status, message, code, param, details), status_code=status, headers=headers)
 
 
-async def handle_api_error(request: Request, exc: Exception) -> JSONResponse:
+def wants_page(request: Request) -> bool:
+    """A browser asking for a review UI page (its Accept names HTML), not a program or htmx."""
+    accept = request.headers.get("accept", "")
+    return (request.url.path == PAGES or request.url.path.startswith(PAGES + "/")) and "text/html" in accept \
+        and request.headers.get("hx-request") != "true"
+
+
+def negotiated(request: Request, status: int, message: str, code: str, param: str | None = None,
+               details: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
+    """The error as a page for a browser on the review UI (`wants_page`), else in OpenAI's shape."""
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if page is not None and wants_page(request):
+        response = page(request, status, message)
+        response.headers.update(headers or {})
+        return response
+    return error_response(status, message, code, param, details, headers)
+
+
+async def handle_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, exc.code, exc.param, exc.details, exc.headers)
+    return negotiated(request, exc.status, exc.message, exc.code, exc.param, exc.details, exc.headers)
 
 
 def internal_error_message() -> str:
@@ -62,31 +89,31 @@ def internal_error_message() -> str:
             f"{current_request_id.get() or 'unknown'}.")
 
 
-async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
-    return error_response(500, internal_error_message(), "internal_error")
+    return negotiated(request, 500, internal_error_message(), "internal_error")
 
 
-async def handle_database_down(request: Request, exc: Exception) -> JSONResponse:
+async def handle_database_down(request: Request, exc: Exception) -> Response:
     """The database is unreachable: refuse (nothing may pass unlogged) and say it is temporary."""
     log.error("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return error_response(503, "loopguard's database is unavailable; retry shortly.", "database_unavailable",
-                          headers={"Retry-After": "5"})
+    return negotiated(request, 503, "loopguard's database is unavailable; retry shortly.", "database_unavailable",
+                      headers={"Retry-After": "5"})
 
 
-async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     loc = [str(p) for p in first.get("loc", []) if p != "body"]
     param = ".".join(loc) or None
     if first.get("type") == "json_invalid":
-        return error_response(400, "Request body is not valid JSON.", "invalid_json")
+        return negotiated(request, 400, "Request body is not valid JSON.", "invalid_json")
     message = f"Invalid value for '{param}': {first.get('msg', 'invalid')}." if param else str(first.get("msg"))
-    return error_response(400, message, "invalid_request", param)
+    return negotiated(request, 400, message, "invalid_request", param)
 
 
-async def handle_http_error(request: Request, exc: Exception) -> JSONResponse:
+async def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed"}
-    return error_response(exc.status_code, str(exc.detail), codes.get(exc.status_code, "http_error"),
-                          headers=dict(exc.headers or {}))
+    return negotiated(request, exc.status_code, str(exc.detail), codes.get(exc.status_code, "http_error"),
+                      headers=dict(exc.headers or {}))

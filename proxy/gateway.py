@@ -27,6 +27,7 @@ from proxy.policy import LoadedPolicy, load_policies
 from proxy.sealing import KEY_ENV
 from proxy.store import Store
 from proxy.telemetry import Telemetry
+from proxy.unlogged import DatabaseFallback
 from proxy.upstream import Upstream
 
 T = TypeVar("T")
@@ -41,6 +42,7 @@ class Gateway:
     policies: dict[str, LoadedPolicy]
     telemetry: Telemetry
     notices: Notices
+    db_errors: DatabaseFallback  # on_db_error (proxy.unlogged)
     _checks: list[anyio.CapacityLimiter] = field(default_factory=list)  # made on first use, inside the loop
 
     async def run_checks(self, fn: Callable[..., T], *args: Any) -> T:
@@ -69,7 +71,8 @@ class Gateway:
                               "print(Fernet.generate_key().decode())')")
         telemetry = Telemetry(store)
         store.listeners.append(telemetry.interaction_finished)
-        return cls(settings, store, Upstream(settings), policies, telemetry, Notices(store.engine))
+        return cls(settings, store, Upstream(settings), policies, telemetry, Notices(store.engine),
+                   DatabaseFallback(settings.on_db_error, telemetry.registry))
 
     def policy_for(self, app: App) -> LoadedPolicy:
         if app.policy not in self.policies:

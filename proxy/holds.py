@@ -73,15 +73,16 @@ async def wait_for_release(store: Store, notices: Notices, review_id: int, polic
                            fixed: list[dict[str, Any]], disconnected: Callable[[], Awaitable[bool]]) -> Release:
     """Blocks until a reviewer decides or the policy's hold timeout passes.
 
-    If the app hangs up first, waiting stops and the item stays pending: it can still be
-    decided, and the app can fetch the result from GET /v1/reviews/{id}.
+    If the app hangs up first, or the worker is shutting down (`Notices.drain`), waiting
+    stops and the item stays pending: it can still be decided, and the app can fetch the
+    result from GET /v1/reviews/{id}.
     """
     deadline = time.monotonic() + policy.hold_timeout_s
     while time.monotonic() < deadline:
         item = await run_in_threadpool(store.get_review, review_id)
         if item is not None and item.status in DECIDED:
             return Release(item.status, item.released_output)
-        if await disconnected():
+        if notices.draining or await disconnected():
             return Release("pending", None)
         await notices.wait(review_id, deadline - time.monotonic())
     released = fixed if policy.timeout_action == "release" else None

@@ -39,6 +39,7 @@ class Notices:
                      if engine.dialect.name == "postgresql" else None)
         self._waiting: dict[int, set[asyncio.Event]] = defaultdict(set)
         self._listening = False
+        self.draining = False  # the worker is shutting down: holds stop waiting (`drain`)
 
     async def run(self) -> None:
         """Listens until cancelled, reconnecting after a failure (a background task of the app)."""
@@ -60,12 +61,22 @@ class Notices:
                 self._listening = False
             await asyncio.sleep(1.0)
 
+    def drain(self) -> None:
+        """Graceful shutdown began (`proxy.shutdown`): every waiting hold wakes now and stops
+        waiting; its item stays in the queue, decidable through any worker or after a restart."""
+        self.draining = True
+        for events in self._waiting.values():
+            for event in events:
+                event.set()
+
     def _wake(self, review_id: int) -> None:
         for event in self._waiting.get(review_id, ()):
             event.set()
 
     async def wait(self, review_id: int, limit_s: float) -> None:
         """Sleeps until a notice for the item, the poll interval, or `limit_s`, whichever is first."""
+        if self.draining:
+            return
         event = asyncio.Event()
         self._waiting[review_id].add(event)
         try:

@@ -67,10 +67,11 @@ class Exchange:
         return round((time.perf_counter() - self.started) * 1000, 2)
 
     async def record(self, **columns: Any) -> None:
-        await self.gw.run_io(self.gw.store.finish_interaction, await self.row, **columns)
+        await self.gw.db_errors.finish(self.gw.store, await self.row, columns, self.gw.telemetry.interaction_finished)
         tokens = (columns.get("usage") or {}).get("total_tokens")
         if self.window is not None and isinstance(tokens, int):
-            await self.gw.run_io(quotas.add_tokens, self.gw.store, self.window, tokens)
+            await self.gw.db_errors.tolerate(
+                "rate_limit", self.gw.run_io(quotas.add_tokens, self.gw.store, self.window, tokens), None)
 
     @asynccontextmanager
     async def recording_failures(self) -> AsyncIterator[None]:
@@ -117,9 +118,10 @@ async def decide(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: in
     review_id = None
     if held or (action == "hold" and app.mode == "monitor") or audit_sampled(policy.policy, action, interaction_id):
         assert app.id is not None
-        await gw.run_io(gw.store.finish_interaction, interaction_id, **checked)
         item = new_review_item(interaction_id, app.id, app.mode, policy.policy, guard, metadata, blocking=held)
-        review_id = (await gw.run_io(gw.store.create_review, item)).id
+        review_id = await gw.db_errors.queue_review(gw.store, interaction_id, checked, item)
+        if review_id is None and held:  # no hold without the database to release it from: fail closed
+            return Outcome("blocked", None, messages.block)
         if policy.policy.gold_rate and review_id is not None:  # a gold item beside it, for the gold_rate share
             await gw.run_checks(gold.add_beside, gw.store, policy, app.id, app.mode, str(guard.head.get("model") or ""),
                                 review_id, held)
@@ -132,7 +134,16 @@ async def decide(gw: Gateway, app: App, policy: LoadedPolicy, interaction_id: in
     if app.on_hold == "defer":
         return Outcome("pending", None, messages.hold, review_id)
     release = await wait_for_release(gw.store, gw.notices, review_id, policy.policy, fixed, disconnected)
+    if release.status == "pending" and gw.notices.draining:
+        raise shutting_down(review_id)
     return Outcome(release.status, release.messages, messages.block, review_id)
+
+
+def shutting_down(review_id: int) -> ApiError:
+    """The answer to a `wait` hold that its worker stopped waiting on as it shut down."""
+    return ApiError(503, f"loopguard is restarting; this output is still held for review as {review_id}. Fetch its "
+                         f"decision from GET /v1/reviews/{review_id}.", "shutting_down",
+                    details={"review_id": review_id}, headers={"Retry-After": "5"})
 
 
 def loopguard_info(interaction_id: int, policy: LoadedPolicy, guard: GuardResult, outcome: Outcome,

@@ -5,7 +5,8 @@ Each gateway owns one `Telemetry` with its own registry (no process-wide state).
 request path is not instrumented call by call: the store announces every finished
 interaction (`Store.listeners`), and `interaction_finished` reads the figures it was given,
 so streamed and non-streamed requests are counted the same way. Database figures are read
-at scrape time, so every worker reports the same queue.
+at scrape time, so every worker reports the same queue (and are left out while the database is
+unreachable: the process's own counters, such as `loopguard_unlogged`, matter most then).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from proxy.models import Decision, ReviewItem, utcnow
@@ -38,14 +40,18 @@ class QueueCollector(Collector):
                                   labels=["tier"])
         oldest = GaugeMetricFamily("loopguard_queue_oldest_age_seconds", "Age of the oldest open item", labels=["tier"])
         now = utcnow()
-        with self.store.session() as s:
-            for action, n in s.exec(select(Decision.action, func.count()).group_by(col(Decision.action))):
-                decisions.add_metric([action], n)
-            for tier, n, first in s.exec(select(ReviewItem.tier, func.count(), func.min(ReviewItem.created_at))
-                                         .where(col(ReviewItem.status).in_(OPEN_STATUSES)).group_by(col(ReviewItem.tier))):
-                depth.add_metric([tier], n)
-                started = first if first.tzinfo else first.replace(tzinfo=UTC)
-                oldest.add_metric([tier], max((now - started).total_seconds(), 0.0))
+        try:
+            with self.store.session() as s:
+                for action, n in s.exec(select(Decision.action, func.count()).group_by(col(Decision.action))):
+                    decisions.add_metric([action], n)
+                for tier, n, first in s.exec(select(ReviewItem.tier, func.count(), func.min(ReviewItem.created_at))
+                                             .where(col(ReviewItem.status).in_(OPEN_STATUSES))
+                                             .group_by(col(ReviewItem.tier))):
+                    depth.add_metric([tier], n)
+                    started = first if first.tzinfo else first.replace(tzinfo=UTC)
+                    oldest.add_metric([tier], max((now - started).total_seconds(), 0.0))
+        except OperationalError:  # the database is down: the process's own figures are still scraped
+            return
         yield from (decisions, depth, oldest)
 
 

@@ -21,6 +21,7 @@ from proxy.requests import bearer_token
 from proxy.webhooks import review_link
 from review_ui import decisions, overlap, queue
 from review_ui.accounts.access import Viewer, masked_candidate, viewer_for
+from review_ui.prefs.masking import Masker
 
 router = APIRouter(prefix="/api")
 
@@ -54,11 +55,19 @@ def _viewer(request: Request, gw: Gateway) -> Viewer:
     return viewer_for(gw.store, user)
 
 
-def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False, raw: bool = False,
+def _masker(request: Request, viewer: Viewer) -> Masker | None:
+    """None for a user who may read raw text, else the app's masker."""
+    masker: Masker = request.app.state.masker
+    return None if viewer.sees_raw else masker
+
+
+def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False, masker: Masker | None = None,
                viewer_id: int | None = None) -> dict[str, Any]:
-    """An item as JSON; with `detail`, its request, candidates and decisions (raw only when
-    `raw`: otherwise as guarded, without the original text a decision was about). Blind
+    """An item as JSON; with `detail`, its request, candidates and decisions, raw unless a
+    `masker` is given (a user who may not read raw text): then the prompt masked as exports
+    mask it, the candidates as guarded, and no original text a decision was about. Blind
     while it collects overlap decisions (`review_ui.overlap`): pending, the viewer's own only."""
+    raw = masker is None
     decided = overlap.visible_decisions(item, gw.store.decisions_for(item.id or 0), viewer_id) if detail else []
     item = overlap.shown(item)
     view = item.model_dump(mode="json", exclude={"released_output", "pending_release", "version", "overlap",
@@ -67,7 +76,7 @@ def _item_view(gw: Gateway, item: ReviewItem, detail: bool = False, raw: bool = 
     if detail:
         interaction = gw.store.get_interaction(item.interaction_id)
         if interaction is not None:
-            view["request"] = interaction.request
+            view["request"] = interaction.request if masker is None else masker.request(item.policy, interaction.request)
             view["candidates"] = interaction.candidates if raw else [masked_candidate(c) for c in interaction.candidates]
         policy = gw.policies.get(item.policy)
         view["reason_codes"] = [r.model_dump() for r in policy.policy.reason_codes] if policy else []
@@ -91,7 +100,7 @@ async def get_review(review_id: int, request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     viewer = await run_in_threadpool(_viewer, request, gw)
     item = await run_in_threadpool(decisions.visible_item, gw, viewer, review_id)
-    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw, viewer.id)
+    return await run_in_threadpool(_item_view, gw, item, True, _masker(request, viewer), viewer.id)
 
 
 @router.post("/reviews/{review_id}/claim")
@@ -117,7 +126,7 @@ async def claim_next(request: Request) -> dict[str, Any]:
     gw: Gateway = request.app.state.gateway
     viewer = await run_in_threadpool(_viewer, request, gw)
     item = await run_in_threadpool(decisions.claim_next, gw, viewer)
-    return await run_in_threadpool(_item_view, gw, item, True, viewer.sees_raw, viewer.id)
+    return await run_in_threadpool(_item_view, gw, item, True, _masker(request, viewer), viewer.id)
 
 
 @router.get("/queue")

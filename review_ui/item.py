@@ -25,6 +25,7 @@ from proxy.webhooks import deliveries_for
 from review_ui import diff, highlight, overlap
 from review_ui.accounts.access import masked_candidate
 from review_ui.decisions import ACTIONS, claim_expires_at, live_claimer, reason_codes_for
+from review_ui.prefs.masking import Masker
 
 METADATA_FIRST = ("deal_value", "region", "channel")
 
@@ -81,9 +82,14 @@ class ItemView:
     decided_blind: bool = False  # the viewer gave their independent decision; others are still to come
 
 
-def build(gw: Gateway, item: ReviewItem, raw: bool = True, viewer_id: int | None = None) -> ItemView:
+def build(gw: Gateway, item: ReviewItem, masker: Masker | None = None, viewer_id: int | None = None) -> ItemView:
+    """The item page's content; with a `masker` (a user who may not read raw text), the
+    prompt masked and the candidates as guarded. Blind while it collects overlap decisions."""
+    raw = masker is None
     interaction = gw.store.get_interaction(item.interaction_id)
     request = interaction.request if interaction else {}
+    if masker is not None:
+        request = masker.request(item.policy, request)
     loaded = gw.policies.get(item.policy)
     policy = loaded.policy if loaded else Policy.model_validate({"name": item.policy,
                                                                  "reason_codes": [{"code": "other", "label": "Other"}]})

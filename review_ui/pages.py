@@ -33,8 +33,9 @@ from review_ui.accounts.access import Viewer, viewer_for
 from review_ui.headers import frame_policy
 from review_ui.metrics import dashboard
 from review_ui.prefs import api as prefs_api
+from review_ui.prefs.masking import Masker
 from review_ui.templates import make_templates
-from review_ui.web import SignInRequired, answer_sign_in, gateway, is_htmx, redirect, render, signed_in
+from review_ui.web import SignInRequired, answer_sign_in, error_page, gateway, is_htmx, redirect, render, signed_in
 
 router = APIRouter(prefix="/review")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -46,6 +47,7 @@ KEEP_DRAFT_CODES = {"already_decided", "claimed_by_other", "escalated", "second_
 def install(app: FastAPI) -> None:
     """Adds the review UI to `app`: its routes, its static files, its sign-in redirect."""
     app.state.templates = make_templates()
+    app.state.masker = Masker(lambda: gateway_of(app).policies)  # one per app: its NLP pipeline loads once
     app.include_router(login.router)
     app.include_router(router)
     app.include_router(admin.router)
@@ -56,6 +58,12 @@ def install(app: FastAPI) -> None:
     app.include_router(disagreements.page_router)
     app.mount("/review/static", StaticFiles(directory=STATIC_DIR), name="review-static")
     app.add_exception_handler(SignInRequired, answer_sign_in)
+    app.state.error_page = error_page
+
+
+def gateway_of(app: FastAPI) -> Gateway:
+    gw: Gateway = app.state.gateway
+    return gw
 
 
 @dataclass(frozen=True)
@@ -165,7 +173,8 @@ async def _item(request: Request, viewer: Viewer, current: sessions.Current, rev
     except ApiError as exc:
         return render(request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status,
                       current=current, viewer=viewer)
-    view = await run_in_threadpool(item.build, gw, found, viewer.sees_raw, viewer.id)
+    view = await run_in_threadpool(item.build, gw, found, None if viewer.sees_raw else request.app.state.masker,
+                                   viewer.id)
     draft = await run_in_threadpool(drafts.kept, gw.store, review_id, viewer.id)
     if draft is not None and not state.action and error is None:
         state = FormState(draft.action, draft.reason_code, draft.note, draft.edited_text)

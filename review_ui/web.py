@@ -1,5 +1,9 @@
 """What every HTML route of the review UI shares: who is signed in, rendering a template
-with the signed-in context, and where to send someone who is not signed in."""
+with the signed-in context, and where to send someone who is not signed in.
+
+Errors are negotiated (`proxy.errors.negotiated`): a page that renders `error.html`, and every
+error raised under /review, is a readable page for a browser and OpenAI's error shape for
+anything else (a script, a monitor); both carry the request id, neither a traceback."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from proxy.errors import error_response, wants_page
 from proxy.gateway import Gateway
+from proxy.request_log import current_request_id
 from review_ui.accounts import sessions
 from review_ui.accounts.access import Viewer, viewer_for
 
@@ -75,11 +81,26 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+ERROR_PAGE = "error.html"
+ERROR_CODES = {400: "invalid_request", 401: "unauthorized", 403: "permission_denied", 404: "not_found",
+               409: "conflict", 429: "rate_limited", 503: "unavailable"}
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """The readable error page (`proxy.errors.ErrorPage`, installed as `app.state.error_page`)."""
+    return render(request, ERROR_PAGE, {"status": status, "message": message}, status=status)
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
            current: sessions.Current | None = None, viewer: Viewer | None = None,
-           csp: str | None = None) -> HTMLResponse:
+           csp: str | None = None) -> Response:
+    """The template as a page; the error page only for a browser (`proxy.errors.wants_page`),
+    anything else gets its message in OpenAI's error shape."""
+    if name == ERROR_PAGE and not wants_page(request):
+        return error_response(status, str(context.get("message", "")), ERROR_CODES.get(status, "error"))
     templates = request.app.state.templates
-    base = {"viewer": viewer, "csrf": current.csrf if current else "", "embed": False, "path": request.url.path}
+    base = {"viewer": viewer, "csrf": current.csrf if current else "", "embed": False, "path": request.url.path,
+            "request_id": current_request_id.get()}
     response: HTMLResponse = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
     if csp:
         response.headers["Content-Security-Policy"] = csp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import cast
 
@@ -32,6 +33,7 @@ def serve(config: str | None, host: str, port: int, log_level: str, routes_serve
 
     configure(log_level)
     loaded = settings(config)
+    grace = math.ceil(loaded.shutdown_grace_s)  # on SIGTERM, in-flight requests finish within it (proxy.shutdown)
     served = {"all": "proxy and review UI", "proxy": "proxy only", "review": "review UI only"}[routes_served]
     if workers > 1:  # each worker builds its gateway from the config (proxy.serving)
         try:
@@ -44,7 +46,7 @@ def serve(config: str | None, host: str, port: int, log_level: str, routes_serve
         click.echo(f"loopguard: {workers} workers, models {', '.join(loaded.model_names)}; {served}; "
                    f"listening on http://{host}:{port}", err=True)
         uvicorn.run("proxy.serving:worker_app", factory=True, workers=workers, host=host, port=port,
-                    log_level=log_level, log_config=None)
+                    log_level=log_level, log_config=None, timeout_graceful_shutdown=grace)
         return
     try:
         gateway = Gateway.build(loaded)
@@ -53,7 +55,7 @@ def serve(config: str | None, host: str, port: int, log_level: str, routes_serve
     click.echo(f"loopguard: {len(gateway.policies)} policies, models {', '.join(loaded.model_names)}; {served}; "
                f"listening on http://{host}:{port}", err=True)
     uvicorn.run(create_app(gateway, cast(Routes, routes_served)), host=host, port=port, log_level=log_level,
-                log_config=None)
+                log_config=None, timeout_graceful_shutdown=grace)
 
 
 @click.command()
