@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from proxy import quotas
 from proxy.gateway import Gateway
 from proxy.outcome import Exchange, review_header, whole_reply
 from proxy.requests import authenticate_app, bearer_token, parse_chat_request
+from proxy.responses import json_response
 from proxy.secrets import digest
 from proxy.stream.route import stream_reply
 
@@ -40,4 +41,4 @@ async def chat_completions(request: Request) -> Response:
         upstream = await gw.upstream.complete(body)
         await row
         reply, outcome = await whole_reply(ex, upstream, ex.ms())
-    return JSONResponse(reply, headers=review_header(outcome))
+    return json_response(reply, review_header(outcome))
