@@ -30,7 +30,8 @@ async def chat_completions(request: Request) -> Response:
     chat, body = parsed.request, parsed.body
     policy = gw.policy_for(app)
     quotas.enforce_caps(policy.policy.limits, chat, len(raw))
-    window = await gw.run_io(quotas.take, gw.store, policy.policy.limits, digest(bearer_token(request) or ""))
+    limits = policy.policy.limits
+    window = await gw.run_io(quotas.take, gw.store, limits, digest(bearer_token(request) or "")) if limits.rate_limited else None
     metadata = chat.metadata or {}
     assert app.id is not None
     row = asyncio.ensure_future(gw.run_io(gw.store.start_interaction, app.id, body, metadata, chat.stream))
