@@ -8,7 +8,11 @@ processes falls on all of them alike. "added" is a target's p50 minus the direct
 LiteLLM" divides it by LiteLLM's added p50 (the issue's targets: at most 1.0 for every policy,
 0.5 with no checks).
 
-    python bench/overhead.py [--requests N] [--clients 16] [--smoke] [--no-install]
+`--baseline DIR` runs another revision's source tree beside this one (rows "before ..."), so a
+change is measured against what it replaces under the same load:
+
+    git worktree add /tmp/base main   # or: git archive main | tar -x -C /tmp/base
+    python bench/overhead.py [--requests N] [--clients 16] [--smoke] [--no-install] [--baseline /tmp/base]
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--smoke", action="store_true", help="tiny counts: check that it runs")
     parser.add_argument("--no-install", action="store_true", help="skip LiteLLM's proxy unless already installed")
+    parser.add_argument("--baseline", type=Path, help="another revision's source tree, measured beside this one")
     args = parser.parse_args()
     requests, warmup = (4, 2) if args.smoke else (args.requests, WARMUP)
     command = None if args.smoke else litellm_proxy_bin(install=not args.no_install)
@@ -53,6 +58,9 @@ def main() -> None:
             targets.append(Target("LiteLLM proxy", gateway, gateway.keys[""]))
         guard = stack.enter_context(loopguard(upstream, tmp, POLICIES))
         targets += [Target(f"loopguard {p}", guard, guard.keys[p]) for p in POLICIES]
+        if args.baseline is not None:
+            before = stack.enter_context(loopguard(upstream, tmp, POLICIES, source=args.baseline.resolve()))
+            targets += [Target(f"before {p}", before, before.keys[p]) for p in POLICIES]
         sequential = {t.label: Timings() for t in targets}
         with httpx.Client(timeout=60) as client:
             for i in range(warmup + requests):

@@ -104,12 +104,15 @@ def _model_list(upstream: Server) -> str:
 
 
 @contextmanager
-def loopguard(upstream: Server, workdir: Path, policies: list[str], workers: int = 1) -> Iterator[Server]:
-    """`loopguard serve` with an app key (monitor mode) for each of `policies`."""
+def loopguard(upstream: Server, workdir: Path, policies: list[str], workers: int = 1,
+              source: Path = ROOT) -> Iterator[Server]:
+    """`loopguard serve` with an app key (monitor mode) for each of `policies`; `source` is the
+    source tree whose code runs (another revision's, to compare with this one in one run)."""
+    workdir = Path(tempfile.mkdtemp(prefix="loopguard-", dir=workdir))
     config = workdir / "loopguard.yaml"
     config.write_text(_model_list(upstream) + f"database_url: sqlite:///{workdir}/bench.db\npolicies_dir: {POLICIES}\n")
     port = free_port()
-    env = {"PYTHONPATH": str(ROOT)}
+    env = {"PYTHONPATH": str(source)}
     subprocess.run([str(BIN / "loopguard"), "db", "upgrade", "--config", str(config)], capture_output=True, check=True,
                    env={**os.environ, **env})
     proc = _start("loopguard", [str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port),

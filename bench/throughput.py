@@ -3,7 +3,9 @@ per worker process, loopguard (policy `default`, monitor mode) vs LiteLLM's prox
 guardrails), each with two workers (one per core), under a closed loop of concurrent clients
 sending 1 KB replies for a fixed time, side by side in one run.
 
-    python bench/throughput.py [--clients 32] [--seconds 15] [--workers 2] [--smoke] [--no-install]
+    python bench/throughput.py [--clients 32] [--seconds 15] [--workers 2] [--smoke] [--no-install] [--baseline DIR]
+
+`--baseline DIR` also measures another revision's source tree (see bench/overhead.py).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--no-install", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another revision's source tree, measured too")
     args = parser.parse_args()
     clients, seconds, workers = (4, 1.0, 1) if args.smoke else (args.clients, args.seconds, args.workers)
     command = None if args.smoke else litellm_proxy_bin(install=not args.no_install)
@@ -64,15 +67,21 @@ def main() -> None:
                     Target("LiteLLM", gateway, gateway.keys[""]), gateway, clients, seconds)
         with loopguard(upstream, tmp, ["default"], workers=workers) as guard:
             rows["loopguard default"] = measure(Target("loopguard", guard, guard.keys["default"]), guard, clients, seconds)
+        if args.baseline is not None:
+            with loopguard(upstream, tmp, ["default"], workers=workers, source=args.baseline.resolve()) as before:
+                rows["before: loopguard default"] = measure(Target("before", before, before.keys["default"]), before,
+                                                            clients, seconds)
     print(f"Throughput at saturation: {clients} clients for {seconds:g} s, 1 KB replies, {workers} worker(s) each")
     if command is None:
         print("(LiteLLM's proxy left out: smoke mode, or not installed; `make bench` installs it once)")
     print(f"{'':<26}{'req/s':>9}{'errors':>9}{'p50 ms':>9}{'peak RSS per worker, MB':>26}")
     for label, (rate, errors, p50, workers) in rows.items():
         print(f"{label:<26}{rate:>9.1f}{errors:>9.1%}{p50:>9.1f}{' / '.join(f'{w:.0f}' for w in workers):>26}")
-    if len(rows) == 2:
-        lite, ours = rows.values()
-        print(f"{'loopguard / LiteLLM':<26}{ours[0] / lite[0]:>9.2f}")
+    lite = next((row for label, row in rows.items() if label.startswith("LiteLLM")), None)
+    if lite is not None:
+        for label, row in rows.items():
+            if label.startswith(("loopguard", "before")):
+                print(f"{label.replace('loopguard ', '') + ' / LiteLLM':<26}{row[0] / lite[0]:>9.2f}")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await app.state.gateway.upstream.aclose()
 
 
 def create_app(gateway: Gateway, routes_served: Routes = "all") -> ASGIApp:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from proxy import quotas
 from proxy.chat_schema import openapi_body
 from proxy.gateway import Gateway
 from proxy.outcome import Exchange, review_header, whole_reply
-from proxy.requests import bearer_token, parse_chat_request
+from proxy.requests import authenticate_app, bearer_token, parse_chat_request
+from proxy.responses import json_response
 from proxy.secrets import digest
 from proxy.stream.route import stream_reply
 from proxy.unlogged import UNLOGGED
@@ -31,8 +32,11 @@ async def chat_completions(request: Request) -> Response:
     chat, body = parsed.request, parsed.body
     policy = gw.policy_for(app)
     quotas.enforce_caps(policy.policy.limits, chat, len(raw))
-    window = await gw.db_errors.tolerate(
-        "rate_limit", gw.run_io(quotas.take, gw.store, policy.policy.limits, digest(bearer_token(request) or "")), None)
+    limits = policy.policy.limits
+    window = None
+    if limits.rate_limited:
+        window = await gw.db_errors.tolerate(
+            "rate_limit", gw.run_io(quotas.take, gw.store, limits, digest(bearer_token(request) or "")), None)
     metadata = chat.metadata or {}
     assert app.id is not None
     row = asyncio.ensure_future(gw.db_errors.tolerate(
@@ -44,4 +48,4 @@ async def chat_completions(request: Request) -> Response:
         upstream = await gw.upstream.complete(body)
         await row
         reply, outcome = await whole_reply(ex, upstream, ex.ms())
-    return JSONResponse(reply, headers=review_header(outcome))
+    return json_response(reply, review_header(outcome))

@@ -10,14 +10,25 @@ OpenAI's shape (`{"error": {...}}`, which the OpenAI SDKs raise as an APIError) 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+import orjson
+from fastapi.responses import Response
 
 from proxy.errors import ApiError, error_body
 from proxy.guard import CandidateCheck, GuardResult
 
 CONTENT_FILTER = "content_filter"
+
+
+def json_response(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+    """The body as JSON, encoded once by orjson (what JSONResponse's json.dumps does, faster)."""
+    return Response(orjson.dumps(body), media_type="application/json", headers=headers)
+
+
+def _dumps(value: dict[str, Any]) -> str:
+    return orjson.dumps(value).decode()
 
 
 def notice_message(text: str) -> dict[str, Any]:
@@ -55,13 +66,12 @@ def chunk(head: dict[str, Any], choices: list[dict[str, Any]], **extra: Any) -> 
            "model": head.get("model"), "choices": choices, **extra}
     if head.get("system_fingerprint"):
         out["system_fingerprint"] = head["system_fingerprint"]
-    return json.dumps(out, separators=(",", ":"))
+    return _dumps(out)
 
 
 def error_event(error: ApiError) -> str:
     """The data payload that ends a failed stream."""
-    return json.dumps(error_body(error.status, error.message, error.code, error.param, error.details),
-                      separators=(",", ":"))
+    return _dumps(error_body(error.status, error.message, error.code, error.param, error.details))
 
 
 def closing_events(head: dict[str, Any], finals: list[dict[str, Any]], loopguard: dict[str, Any],

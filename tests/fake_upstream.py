@@ -96,11 +96,13 @@ def _message(prompt: str, index: int) -> dict[str, Any]:
 def build_app() -> FastAPI:
     app = FastAPI()
     app.state.requests = []
+    app.state.agents = []  # each request's User-Agent: which client (loopguard's direct path or litellm's) sent it
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> Any:
         body = await request.json()
         app.state.requests.append(body)
+        app.state.agents.append(request.headers.get("user-agent", ""))
         controls, prompt = _stream_controls(_last_user(body.get("messages", [])))
         if prompt.startswith("FAIL "):
             status = int(prompt.split()[1])
@@ -197,6 +199,10 @@ class FakeUpstream:
     @property
     def requests(self) -> list[dict[str, Any]]:
         return list(self.app.state.requests)
+
+    @property
+    def agents(self) -> list[str]:
+        return list(self.app.state.agents)
 
     def __enter__(self) -> FakeUpstream:
         self.thread.start()

@@ -34,7 +34,7 @@ from proxy.responses import chunk, closing_events, error_event, sse_events
 from proxy.stream.assembly import StreamAssembly
 from proxy.stream.guard import StreamGuard
 from proxy.triage import triage
-from proxy.upstream import UpstreamStream
+from proxy.upstream import Chunks
 
 log = logging.getLogger("loopguard.proxy")
 PING_S = 15  # an SSE comment this often keeps a paused stream (a hold being reviewed) open
@@ -71,7 +71,7 @@ async def _buffered(ex: Exchange) -> bool:
     return verdict.action == "block" or (verdict.action == "hold" and ex.app.mode == "review")
 
 
-async def _whole(ex: Exchange, chunks: UpstreamStream) -> Response:
+async def _whole(ex: Exchange, chunks: Chunks) -> Response:
     """The buffered stream: the upstream read to its end, checked as a JSON reply, replayed."""
     async with ex.recording_failures():
         assembly = StreamAssembly()
@@ -101,7 +101,7 @@ class _Sent:
         return [self.messages[i] for i in sorted(self.messages)]
 
 
-async def _windowed(ex: Exchange, chunks: UpstreamStream) -> AsyncIterator[Event]:
+async def _windowed(ex: Exchange, chunks: Chunks) -> AsyncIterator[Event]:
     guard = StreamGuard(ex.policy, ex.context, holds=ex.app.mode == "review")
     sent = _Sent(guard.assembly.head)
     checks_s = 0.0
