@@ -15,6 +15,10 @@ In a stream, the last words are held while they could still begin a phrase or a 
 the suffix after it), whatever the spacing between them; a negatable phrase is held until
 its sentence ends, since the negation may follow it ("we guarantee nothing"). A required
 text is about the whole output: it is looked for, and appended, at the end.
+
+Before a match, a stream's window (`resume`) reaches back to the last character written before
+it (a capitalised word at a sentence's start is not a name), and to its line's start when
+the sentence may negate it (sentences never cross lines).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from checks.phrases import PhraseMatcher
 from checks.resources import Resources
 from checks.syntax import Syntax
 from checks.text import Stemmer, Token, last_words_start, tokenize
-from checks.types import Action, CheckContext, Finding, Severity
+from checks.types import Action, CheckContext, Finding, Severity, line_start
 
 _CLAUSE_BREAK = re.compile(r"[;:](?=\s)|\s[—–-]\s")
 COMPANY_SUFFIXES = frozenset({
@@ -124,6 +128,14 @@ class BrandCheck:
                     for i, _ in self.matcher.find(phrase, hits)[:1]:
                         point = min(point, start + tokens[i].start)
         return point
+
+    def resume(self, text: str, position: int) -> int:
+        """The last character before `position` that is not a space, or its line when a phrase
+        may be negated by its sentence."""
+        before = len(text[:position].rstrip()) - 1
+        if before < 0:
+            return 0
+        return line_start(text, before) if self.negatable else before
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         tokens = tokenize(text, self.stemmer)
