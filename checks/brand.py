@@ -15,6 +15,10 @@ In a stream, the last words are held while they could still begin a phrase or a 
 the suffix after it), whatever the spacing between them; a negatable phrase is held until
 its sentence ends, since the negation may follow it ("we guarantee nothing"). A required
 text is about the whole output: it is looked for, and appended, at the end.
+
+Before a match, a stream's window (`resume`) reaches back to the last character written before
+it (a capitalised word at a sentence's start is not a name), and to its line's start when
+the sentence may negate it (sentences never cross lines).
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from checks.english import EnglishWords
 from checks.layout import Segment, segments
 from checks.negation import is_negated
+from checks.phrases import PhraseMatcher
 from checks.resources import Resources
 from checks.syntax import Syntax
-from checks.text import Stemmer, Token, find_phrase, last_words_start, tokenize
-from checks.types import Action, CheckContext, Finding, Severity
+from checks.text import Stemmer, Token, last_words_start, tokenize
+from checks.types import Action, CheckContext, Finding, Severity, line_start
 
 _CLAUSE_BREAK = re.compile(r"[;:](?=\s)|\s[—–-]\s")
 COMPANY_SUFFIXES = frozenset({
@@ -101,6 +106,8 @@ class BrandCheck:
         self.longest = max([len(p) for _, phrases in self.phrase_rules for p in phrases]
                            + [len(c.core) + 1 for c in self.competitors], default=0)
         self.negatable = [(rule, phrases) for rule, phrases in self.phrase_rules if rule.negatable]
+        self.matcher = PhraseMatcher([p for _, phrases in self.phrase_rules for p in phrases]
+                                     + [c.core for c in self.competitors], self.english)
 
     def _competitor(self, name: str) -> Competitor:
         words = tokenize(name, self.stemmer)
@@ -115,19 +122,29 @@ class BrandCheck:
         if sentence:
             start = sentence[0].start
             tokens = tokenize(text[start:], self.stemmer)
+            hits = self.matcher.index(tokens)
             for _, phrases in self.negatable:
                 for phrase in phrases:
-                    for i, _ in find_phrase(phrase, tokens, self.english)[:1]:
+                    for i, _ in self.matcher.find(phrase, hits)[:1]:
                         point = min(point, start + tokens[i].start)
         return point
 
+    def resume(self, text: str, position: int) -> int:
+        """The last character before `position` that is not a space, or its line when a phrase
+        may be negated by its sentence."""
+        before = len(text[:position].rstrip()) - 1
+        if before < 0:
+            return 0
+        return line_start(text, before) if self.negatable else before
+
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         tokens = tokenize(text, self.stemmer)
+        hits = self.matcher.index(tokens)
         sentences: list[Segment] = []  # split once, on the first negatable match
         findings: list[Finding] = []
         for rule, phrases in self.phrase_rules:
             for source, phrase in zip(rule.phrases, phrases, strict=True):
-                for i, j in find_phrase(phrase, tokens, self.english):
+                for i, j in self.matcher.find(phrase, hits):
                     start, end = tokens[i].start, tokens[j - 1].end
                     if rule.negatable:
                         sentences = sentences or segments(text)
@@ -139,7 +156,7 @@ class BrandCheck:
                         message=f"matches banned phrase {source!r}",
                     ))
         for competitor in self.competitors:
-            for start, end in self._mentions(competitor, tokens, text):
+            for start, end in self._mentions(competitor, tokens, hits, text):
                 findings.append(Finding(
                     check=self.name, rule=self.config.competitor_rule, severity="high",
                     action=self.config.competitor_action, start=start, end=end, text=text[start:end],
@@ -148,14 +165,15 @@ class BrandCheck:
         findings.extend(self._missing_required(text))
         return findings
 
-    def _mentions(self, competitor: Competitor, tokens: list[Token], text: str) -> list[tuple[int, int]]:
+    def _mentions(self, competitor: Competitor, tokens: list[Token], hits: list[frozenset[str]],
+                  text: str) -> list[tuple[int, int]]:
         """Spans of the competitor's core name, with its suffix when one follows.
 
         A core of ordinary words ("Umbrella") is the competitor only where it is written as a
         name: with a company suffix; or, when configured without one ("Oracle"), capitalised;
         or capitalised mid-sentence in the possessive ("... than Umbrella's support")."""
         spans = []
-        for i, j in find_phrase(competitor.core, tokens, self.english):
+        for i, j in self.matcher.find(competitor.core, hits):
             suffix = _suffix_end(tokens, j, text)
             if suffix is None and competitor.common_words and not self._written_as_name(competitor, tokens[i:j], text):
                 continue

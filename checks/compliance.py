@@ -12,6 +12,9 @@
   meaning; one too deeply nested to read holds.
 - In a stream, a figure is settled once its sentence (list item, table cell) has ended, since
   its meaning can come from any word of it; a JSON document is read only once it is whole.
+  A stream's window reaches back to the line of prose above (`checks.layout.context_start`),
+  which holds all a figure's context; to the start when a figure may add to an earlier one
+  ("another 10 points") or the output is JSON.
 - Metadata rules: a request field compared with a value (`deal_value` >= 100000) flags the
   whole output. Values are coerced by `checks.types.coerce_number` (the rule triage tiers
   and review items use too); an absent or null field is missing, and a value that cannot
@@ -29,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from spacy.tokens import Doc
 
 from checks import arguments
-from checks.layout import Segment, segments
+from checks.layout import Segment, context_start, segments
 from checks.meanings import Lexicon, Meaning
 from checks.quantities import Quantity, Unit, find_quantities
 from checks.reading import Reading, anchor, is_generic_bound, measured_noun, offer_negated, read
@@ -146,6 +149,15 @@ class ComplianceCheck:
             if first is not None:
                 point = min(point, start + first.start)
         return point
+
+    def resume(self, text: str, position: int) -> int:
+        """The start of the context of a figure at `position`: the line of prose above; the whole
+        text when an added figure may take an earlier one as its base, or for JSON."""
+        if not self.config.numbers:
+            return position
+        if text.lstrip()[:1] in ("{", "[") or _ANY_ADDITIVE.search(text):
+            return 0
+        return context_start(text, position)
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -8,7 +8,13 @@ Checks know nothing of this.
 For a stream, `check_prefix` runs the checks over the text written so far and also says how
 much of it is settled: the least that any check (`checks.types.StreamingCheck`) has decided,
 never inside a word, mapped back onto the original characters. A check that cannot say
-settles nothing, so its policy's streams are checked whole.
+settles nothing, so its policy's streams are checked whole. Given the point up to which an
+earlier step had settled everything (`since`), each check that says how far back its findings
+read (`checks.types.WindowedCheck`) reads only its own window: from the start of the context
+that decides a finding at `since` to the end. So a long stream costs each step a bounded
+window, not the whole text; a check that cannot say reads the whole text at every step. The
+text is normalised whole (a few regular-expression scans), so every window is a piece of the
+same normalised text and no rewrite is cut at a window's edge.
 
 A check that raises does not let the text through: the engine turns the crash into a
 finding whose action is the policy's `on_check_error` (hold or block), so a broken
@@ -26,7 +32,7 @@ from typing import Any
 from checks.normalize import NormalizedText, normalize
 from checks.registry import CheckFactory
 from checks.resources import Resources
-from checks.types import Action, Check, CheckContext, CheckError, Finding, StreamingCheck
+from checks.types import Action, Check, CheckContext, CheckError, Finding, StreamingCheck, WindowedCheck
 
 log = logging.getLogger("loopguard.checks")
 
@@ -64,34 +70,57 @@ class CheckSuite:
         view, findings = self._view(text)
         return self._run(view, findings, context)
 
-    def check_prefix(self, text: str, context: CheckContext) -> PrefixCheck:
+    def check_prefix(self, text: str, context: CheckContext, since: int = 0) -> PrefixCheck:
         """The findings on `text`, the start of an output still being written, and how much of
-        it (in characters of `text` as written) no continuation can change."""
-        view, findings = self._view(text)
-        return PrefixCheck(self._run(view, findings, context), self._settled(view))
+        it (in characters of `text` as written) no continuation can change.
 
-    def _settled(self, view: NormalizedText) -> int:
+        `since`: a point (in characters of `text`) that an earlier step settled. Findings that
+        start before it are that step's to report; each windowed check reads from the start of
+        the context that decides a finding at `since`, so the findings returned are complete
+        from `since` on (and may include some before it, read with less context: ignore them)."""
+        view, findings = self._view(text)
+        position = _view_position(view, since)
+        starts = [self._resume(check, view.text, position) for check in self.checks]
+        findings = self._run(view, findings, context, starts)
+        first = min(starts, default=0)
+        return PrefixCheck(findings, self._settled(view, starts), view.original_span(first, first)[0] if view.changed else first)
+
+    def _resume(self, check: Check, text: str, position: int) -> int:
+        """Where `check`'s window starts for findings from `position` on: 0 when it cannot say."""
+        if position <= 0 or not isinstance(check, WindowedCheck):
+            return 0
+        try:
+            start = check.resume(text, position)
+        except Exception:
+            log.exception("check %s could not say how far back it reads; reading the whole text", check.name)
+            return 0
+        return word_start(text, min(max(start, 0), position))
+
+    def _settled(self, view: NormalizedText, starts: list[int] | None = None) -> int:
         point = len(view.text)
-        for check in self.checks:
+        for n, check in enumerate(self.checks):
             if not isinstance(check, StreamingCheck):
                 return 0
+            start = starts[n] if starts else 0
             try:
-                point = min(point, check.settled(view.text))
+                point = min(point, start + check.settled(view.text[start:]))
             except Exception:
                 log.exception("check %s could not say what it settled; holding the rest", check.name)
                 return 0
         point = word_start(view.text, max(point, 0))
         return view.original_span(point, point)[0] if view.changed else point
 
-    def _run(self, view: NormalizedText, findings: list[Finding], context: CheckContext) -> list[Finding]:
-        for check in self.checks:
+    def _run(self, view: NormalizedText, findings: list[Finding], context: CheckContext,
+             starts: list[int] | None = None) -> list[Finding]:
+        for n, check in enumerate(self.checks):
+            start = starts[n] if starts else 0
             try:
-                found = check.run(view.text, context)
+                found = check.run(view.text[start:] if start else view.text, context)
             except Exception as exc:
                 log.exception("check %s crashed; failing closed (%s)", check.name, self.on_error)
                 findings.append(self._failure(check.name, exc))
             else:
-                findings.extend(_on_original(f, view) for f in found)
+                findings.extend(_on_original(_shifted(f, start), view) for f in found)
         return sorted(findings, key=lambda f: (f.start if f.start is not None else -1, f.check))
 
     def _view(self, text: str) -> tuple[NormalizedText, list[Finding]]:
@@ -113,10 +142,34 @@ class CheckSuite:
 
 @dataclass(frozen=True)
 class PrefixCheck:
-    """What the checks found in the text so far, and how much of it is settled."""
+    """What the checks found in the text so far, how much of it is settled, and where the
+    earliest window began (0: some check read the whole text)."""
 
     findings: list[Finding]
     settled: int
+    start: int = 0
+
+
+def _view_position(view: NormalizedText, position: int) -> int:
+    """The first position of the normalised text whose original position is at or after
+    `position` (the normalised text maps onto the original monotonically)."""
+    if not view.changed or position <= 0:
+        return min(max(position, 0), len(view.text))
+    low, high = 0, len(view.text)
+    while low < high:
+        middle = (low + high) // 2
+        if view.original_span(middle, middle)[0] < position:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _shifted(finding: Finding, offset: int) -> Finding:
+    """`finding` of a window that starts `offset` characters into the text, on the text."""
+    if not offset or finding.start is None or finding.end is None:
+        return finding
+    return replace(finding, start=finding.start + offset, end=finding.end + offset)
 
 
 def word_start(text: str, position: int) -> int:

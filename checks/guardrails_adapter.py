@@ -14,6 +14,11 @@ unbroken token (a key, a token, a quoted high-entropy string) or a keyword and t
 right after it, or a private-key header; a stream checks whole words only, so 128
 characters reach past any of them. Its allowlist comment later on a line can only remove a
 secret: a stream may stop on a secret that the whole output would have let through.
+
+Before a finding, a stream's window (`resume`) reaches back to the start of the line its
+window's reach began on, and one line more (detect-secrets reads the line before a secret
+for an allowlist comment) and over indented lines (a config value continued on the next
+line). A `line` validator reads from its line's start; an `output` one reads the whole text.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from checks import validators as _own_validators  # noqa: F401  (registers loopguard/*)
 from checks.resources import Resources
-from checks.types import Action, CheckContext, CheckError, Finding, Severity, reach_back
+from checks.types import Action, CheckContext, CheckError, Finding, Severity, line_start, reach_back
 
 Window = int | Literal["line", "output"]
 WINDOWS: dict[str, Window] = {
@@ -96,6 +101,18 @@ class GuardrailsCheck:
                 return 0
             point = min(point, text.rfind("\n") + 1 if window == "line" else reach_back(text, window))
         return point
+
+    def resume(self, text: str, position: int) -> int:
+        start = position
+        for spec, _ in self.validators:
+            window = spec.window if spec.window is not None else WINDOWS.get(spec.validator, "output")
+            if window == "output":
+                return 0
+            start = min(start, line_start(text, position if window == "line" else position - window))
+        start = line_start(text, start - 1)  # the line before: an allowlist comment for the next line
+        while start > 0 and text[start : start + 1] in (" ", "\t"):  # a value continued from the line above
+            start = line_start(text, start - 1)
+        return start
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         findings = []

@@ -86,6 +86,21 @@ def _caption(lines: list[_Line], index: int) -> Span | None:
     return None
 
 
+def context_start(text: str, position: int) -> int:
+    """Where the context of the segments from `position` on begins: the start of the nearest
+    line of prose above the line holding `position` (neither blank, a table row nor a list
+    item), or 0. Everything a segment there takes meaning from lies after it: its label (on its
+    own line), its table's header row and caption, its list's heading, the sentence before."""
+    end = text.rfind("\n", 0, max(position, 0))
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = _Line(start, end, text[start:end])
+        if not (line.blank or line.is_row or line.is_item):
+            return start
+        end = start - 1
+    return 0
+
+
 def segments(text: str) -> list[Segment]:
     """Every sentence, list item and table cell of `text`, in order, with its context spans."""
     lines = _lines(text)

@@ -15,6 +15,12 @@ Other readings of person names reach across the whole output and are not held fo
 full name marks earlier mentions of its words, a second cued mention raises the first, a list
 of names extends to its doubtful items. Where one of them changes text already streamed, the
 whole-output check at the end of the stream says so (`proxy.stream.guard`).
+
+Before a value, a stream's window (`resume`) reaches back over presidio's context words (the
+five words before a value) and the recognizers' own look-backs (a phone number's 40
+characters on its line, an SSN's 40, an IP address's 30), with room to spare. Person names are
+read against the whole text (other mentions, lists, chats, the names inside email addresses),
+so a policy that looks for them reads the whole text at every step.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checks.context import FastLemmaContextAwareEnhancer
 from checks.names.lexicon import NameLexicon
-from checks.nlp import LeanSpacyNlpEngine
+from checks.nlp import TOKEN, LeanSpacyNlpEngine
 from checks.recognizers.credit_card import CreditCardRecognizer
 from checks.recognizers.email import EmailRecognizer
 from checks.recognizers.ip_address import IpAddressRecognizer
@@ -51,6 +57,8 @@ REACH = {
     "EMAIL_ADDRESS": 64, "PHONE_NUMBER": 48, "CREDIT_CARD": 32, "US_SSN": 16, "IBAN_CODE": 48,
     "IP_ADDRESS": 48, "STREET_ADDRESS": 128,
 }
+LOOKBACK = 64  # characters before a value that its recognizer reads (phone and SSN: 40, IP: 30)
+CONTEXT_WORDS = 5  # presidio's context words before a value (LemmaContextAwareEnhancer's prefix count)
 _ACTIONS: dict[str, tuple[Action, Severity]] = {
     "mask": ("fix", "medium"),
     "hold": ("hold", "high"),
@@ -124,6 +132,17 @@ class PiiEngines:
         return str(result.text)
 
 
+def _words_back(text: str, position: int, count: int) -> int:
+    """Where the `count`-th word (presidio's token) before `position` starts; 0 if there are fewer."""
+    tail = 256
+    while True:
+        start = max(0, position - tail)
+        starts = [m.start() + start for m in TOKEN.finditer(text, start, position)]
+        if start == 0 or len(starts) > count:  # the first word of a cut tail may be cut
+            return starts[-count] if len(starts) >= count else 0
+        tail *= 4
+
+
 def _drop_contained(results: list[RecognizerResult]) -> list[RecognizerResult]:
     """Keep the outermost detection where one lies inside another (a name inside an address)."""
     ordered = sorted(results, key=lambda r: (r.start, -(r.end - r.start), -r.score))
@@ -153,6 +172,15 @@ class PiiCheck:
             chat = chat_pending(text, self.engines.lexicon)
             point = point if chat is None else min(point, chat)
         return point
+
+    def resume(self, text: str, position: int) -> int:
+        """Far enough back for the context words and look-backs before a value at `position`;
+        the whole text when person names are looked for."""
+        if self.engines is None:
+            return position
+        if "PERSON" in self.entities:
+            return 0
+        return min(position - LOOKBACK, _words_back(text, position, CONTEXT_WORDS + 1))
 
     def run(self, text: str, context: CheckContext) -> list[Finding]:
         if self.engines is None or not text:

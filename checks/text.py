@@ -50,7 +50,18 @@ class Stemmer:
         self._stemmer = snowballstemmer.stemmer(_STEMMER)
         self._lock = threading.Lock()
         self._seen: dict[str, str] = {}
+        self._read: dict[str, tuple[str, str, bool]] = {}
         self._cache_size = cache_size
+
+    def read(self, word: str) -> tuple[str, str, bool]:
+        """`word` folded, its stem, and whether it is a possessive: remembered per word as
+        written, since tokenizing a text asks this of every word it holds."""
+        known = self._read.get(word)
+        if known is None:
+            known = (fold(word), self.stem(word), bool(_POSSESSIVE.search(word)))
+            if len(self._read) < self._cache_size:
+                self._read[word] = known
+        return known
 
     def stem(self, word: str) -> str:
         folded = fold(word)
@@ -75,7 +86,7 @@ def tokenize(text: str, stemmer: Stemmer) -> list[Token]:
     tokens = []
     for m in _TOKEN.finditer(text):
         word = m.group()
-        tokens.append(Token(word, m.start(), m.end(), fold(word), stemmer.stem(word), bool(_POSSESSIVE.search(word))))
+        tokens.append(Token(word, m.start(), m.end(), *stemmer.read(word)))
     return tokens
 
 

@@ -139,11 +139,33 @@ class StreamingCheck(Check, Protocol):
     config at load: how far after a match's start the match and the context that decides
     it can reach ("a name's cues are read 80 characters around it", "a figure's meaning
     comes from the rest of its sentence", "a phrase is as long as its longest wording").
-    Context before a match never limits it: the stream always checks the whole text so far.
-    It must be cheap (no model) and must err towards smaller values.
+    It must be cheap (no model) and must err towards smaller values. Context before a match is
+    the business of `WindowedCheck.resume`; a check without it reads the whole text so far.
     """
 
     def settled(self, text: str) -> int: ...
+
+
+@runtime_checkable
+class WindowedCheck(StreamingCheck, Protocol):
+    """A streaming check that also says how far back its findings read, so a stream is checked
+    in a bounded window instead of whole at every step.
+
+    `resume(text, position)` returns a start at or before `position` such that the check run on
+    `text[start:]` finds, at or after `position`, exactly what it finds there in all of `text`:
+    the start of the context that decides a match there (the words before a value that raise
+    its score, the sentence a phrase is negated in, the table header or the sentence before a
+    figure). Reading further back than that must not change a finding at or after `position`.
+    A check that reads the whole text (a name confirmed by another mention) returns 0. It must
+    be cheap and must err towards smaller values.
+    """
+
+    def resume(self, text: str, position: int) -> int: ...
+
+
+def line_start(text: str, position: int) -> int:
+    """The start of the line that holds `position`."""
+    return text.rfind("\n", 0, max(position, 0)) + 1
 
 
 def reach_back(text: str, window: int) -> int:

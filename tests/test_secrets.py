@@ -48,3 +48,34 @@ def test_the_same_secrets_as_the_hub_validator(text: str, secrets: list[str]) ->
 ])
 def test_the_indirect_reference_filter_answers_as_detect_secrets_does(line: str, expected: bool) -> None:
     assert is_indirect_reference(line) is expected
+
+
+# Texts the cheap pass must mark (a plugin yields a raw value), beside the secrets table above:
+# each plugin family, the keyword plugin on a config line the eager transformer rewrites, and
+# prose that only looks technical.
+MARKED = [
+    *[(text, True) for text, secrets in TEXTS if secrets],
+    ("[deploy]\npassword = hunter2isgood\n", True),
+    ("password: correct-horse-battery\n", True),
+    ("token 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 here\n", True),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n", True),
+    ("Hi Dana, the rollout starts Monday: two teams first (then everyone).", False),
+    ("Our quarterly review is on Friday at 10:00; the key = the plan we agreed.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "marked"), MARKED)
+def test_the_cheap_pass_marks_every_text_a_scan_could_flag(text: str, marked: bool) -> None:
+    validator = SecretsPresent(on_fail="noop", use_local=True)
+    assert validator.candidates.any_in(text + "\n") is marked
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_an_unmarked_text_is_one_the_full_scan_finds_nothing_in(seed: int) -> None:
+    """The cheap pass only ever skips a scan that would have found nothing."""
+    disable_telemetry()
+    text = reply(2048, seed=seed) + ("\npassword = 'xK9#mq2Lz!'" if seed % 3 == 0 else "")
+    validator = SecretsPresent(on_fail="noop", use_local=True)
+    hub = _secrets(HubSecretsPresent(on_fail="noop", use_local=True), text)
+    assert validator.candidates.any_in(text + "\n") or hub == []
+    assert _secrets(validator, text) == hub

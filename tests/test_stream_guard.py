@@ -115,3 +115,51 @@ def test_a_name_confirmed_after_its_first_mention_went_out_is_held_for_review(re
     assert out.seen[-1].startswith("Pieter will send")
     assert out.late == 1 and out.decision == "hold"
     assert out.unstreamed.startswith("<PERSON> will send") and out.text.endswith("Kind regards,\n<PERSON>")
+
+
+RESUMES = [
+    # (check, config, text, position, the text from where the check's window starts)
+    ("pii", {"entities": {"PERSON": "allow", "US_SSN": "mask"}}, FILLER * 2, len(FILLER) + 40,
+     "the admins are trained. " + FILLER),  # 64 characters before (more than five words), at a word
+    ("pii", {}, FILLER * 2, len(FILLER) + 40, FILLER * 2),  # person names: the whole text
+    ("compliance", SALES_NUMBERS, "Intro.\n| Term | Discount |\n|---|---|\n| 1 year | 10% |\n| 3 years | 35% |",
+     len("Intro.\n| Term | Discount |\n|---|---|\n| 1 year | 10% |\n| 3"),
+     "Intro.\n| Term | Discount |\n|---|---|\n| 1 year | 10% |\n| 3 years | 35% |"),  # back to the table's caption
+    ("compliance", SALES_NUMBERS, "First line.\nWe can be flexible on price.\nWould 35% work?", len("First line.\nWe can be flexible on price.\nWould"),
+     "We can be flexible on price.\nWould 35% work?"),  # the sentence before, on the line above
+    ("compliance", SALES_NUMBERS, "We take 15% off.\nOne more line.\nAnd another 10% on top.", 40, "We take 15% off.\nOne more line.\nAnd another 10% on top."),
+    ("brand", {"competitors": ["Globex"]}, FILLER + "  Globex wins", len(FILLER) + 2, "trained.   Globex wins"),  # the word before
+    ("brand", {"phrases": [{"rule": "claim", "phrases": ["guarantee"], "negatable": True}]},
+     "First line.\nWe can't, in all honesty, guarantee it.", len("First line.\nWe can't, in all honesty, "),
+     "We can't, in all honesty, guarantee it."),  # the sentence's line: its negation may come first
+    ("guardrails", {"validators": [{"validator": "checks.secrets:SecretsPresent", "rule": "s"}]},
+     "a\\nb = 1\n  continued\n" + FILLER, len("a\\nb = 1\n  continued\n") + 10, "a\\nb = 1\n  continued\n" + FILLER),
+]
+
+
+@pytest.mark.parametrize(("name", "config", "text", "position", "window"), RESUMES, ids=[f"{r[0]}-{i}" for i, r in enumerate(RESUMES)])
+def test_how_far_back_a_check_reads(resources: Resources, name: str, config: dict[str, Any], text: str, position: int,
+                                    window: str) -> None:
+    suite = CheckSuite([_check(name, config, resources)])
+    start = suite._resume(suite.checks[0], text, position)
+    assert text[start:] == window
+
+
+def _from(findings: list[Finding], since: int) -> list[tuple[str, int | None, int | None, str | None]]:
+    return [(f.rule, f.start, f.end, f.fix) for f in findings if f.start is None or f.start >= since]
+
+
+@pytest.mark.parametrize("policy", ["default", "sales-email", "support-reply"])
+def test_a_windowed_check_finds_from_its_point_on_what_the_whole_check_finds(resources: Resources, policy: str) -> None:
+    """Each check reads only its own window; from `since` on, it finds exactly what a check of
+    the whole text finds, over the labelled texts stitched into long replies, at many points."""
+    from tests.stream_corpus import pii_texts, sales_texts
+
+    suite = load_policies(None, discover(), resources)[policy].suite
+    texts = [t for _, t in pii_texts()][::9] if policy == "default" else [t for _, t, _ in sales_texts()][::4]
+    context = CheckContext()
+    for text in texts:
+        whole = suite.run(text, context)
+        for since in range(0, len(text), max(len(text) // 6, 1)):
+            since = word_start(text, since)
+            assert _from(suite.check_prefix(text, context, since).findings, since) == _from(whole, since), (since, text)

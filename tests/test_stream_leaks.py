@@ -41,6 +41,15 @@ CASES = [
     ("sales-email", "We can take thirty-five percent off the platform fee.", "thirty-five percent", True, "hold"),
     ("sales-email", "Our tool is guaranteed to cut churn in half.", "guaranteed", True, "hold"),
     ("support-reply", "The card on file is 4111 1111 1111 1111 as you asked.", "4111 1111 1111 1111", False, "block"),
+    # The context that decides the value lies far before it, beyond any short window: a table's
+    # header row, a list's heading, a figure an "extra" one adds to, the sentence on the line above.
+    ("sales-email", "Discount by term:\n\n| Term | Discount |\n|---|---|\n"
+     + "".join(f"| {n} years | 10% |\n" for n in range(1, 14)) + "| 14 years | 35% |\n", "35%", True, "hold"),
+    ("sales-email", "Proposed discounts for the renewal:\n" + "".join(f"- Seat pack {c}: 5%\n" for c in "ABCDEFGHIJKLMN")
+     + "- Platform fee: 35%\n", "35%", True, "hold"),
+    ("sales-email", "We already take 15% off the seats.\n\n" + LEAD * 3 + "\n\nWe can add an extra 10% if you sign today.",
+     "10%", True, "hold"),
+    ("sales-email", LEAD * 2 + "We can be flexible on price.\nWould 35% work for you?", "35%", True, "hold"),
 ]
 
 

@@ -3,7 +3,8 @@
 Free of I/O: `proxy.stream.route` feeds it the upstream's chunks, asks it to check the texts
 that grew enough (`due`, `check`: CPU-bound, run off the event loop), sends what it releases,
 and at the end has the whole reply checked exactly as an unstreamed one (`finish`) and sends
-the rest (`closing`).
+the rest (`closing`). Each check of a text reads it from what the last one settled, each
+check of the policy reaching back as far as its findings read (`proxy.stream.window`).
 
 A finding stops the stream where the app's mode says the output must not go on: a block in
 any mode, a hold in review mode. Text before the finding that the checks have settled is
@@ -20,7 +21,7 @@ check fixed it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checks.types import CheckContext, Finding
@@ -28,7 +29,7 @@ from proxy import fields
 from proxy.guard import CandidateCheck, GuardResult, guard_response
 from proxy.policy import LoadedPolicy
 from proxy.stream.assembly import StreamAssembly
-from proxy.stream.window import TextWindow, continuation
+from proxy.stream.window import TextWindow, continuation, merge
 from proxy.triage import Verdict, triage
 
 STOPPING = ("hold", "block")
@@ -78,9 +79,11 @@ class StreamGuard:
         results = []
         for window in due:
             length = window.complete()
-            result = self.policy.suite.check_prefix(window.text[:length], self.context)
-            self.decided[(window.choice, window.key)] = [
-                f.at(window.key) for f in result.findings if f.start is None or f.start < result.settled]
+            key = (window.choice, window.key)
+            since = min(window.settled, length)
+            result = self.policy.suite.check_prefix(window.text[:length], self.context, since)
+            result = merge(self.decided.get(key, []), replace(result, findings=[f.at(window.key) for f in result.findings]), since)
+            self.decided[key] = [f for f in result.findings if f.start is None or f.start < result.settled]
             results.append((window, length, result))
         verdict = self.verdict()
         stops = verdict.action == "block" or (verdict.action == "hold" and self.holds)
