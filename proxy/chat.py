@@ -14,7 +14,7 @@ from proxy import quotas
 from proxy.chat_schema import openapi_body
 from proxy.gateway import Gateway
 from proxy.outcome import Exchange, review_header, whole_reply
-from proxy.requests import authenticate_app, bearer_token, parse_chat_request
+from proxy.requests import bearer_token, parse_chat_request
 from proxy.responses import json_response
 from proxy.secrets import digest
 from proxy.stream.route import stream_reply
