@@ -37,6 +37,7 @@ from review_ui.accounts.access import Viewer
 ACTIONS = ("approve", "edit", "reject", "escalate")
 NEW_STATUS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escalate": "escalated"}
 DECIDED = ("approved", "edited", "rejected", "expired")
+RECORDED = "recorded"  # the outcome of a blind overlap decision: kept, acted on by nothing
 MAX_EDIT_CHARS = 100_000
 
 
@@ -141,11 +142,7 @@ def decide(gw: Gateway, viewer: Viewer, review_id: int, decision: DecisionIn) ->
     interaction = gw.store.get_interaction(item.interaction_id)
     assert interaction is not None
     chosen, ranking = validated(loaded.policy, interaction, decision)
-    original = _content(interaction.candidates[chosen]["message"]) if interaction.candidates else None
-    record = Decision(review_id=review_id, reviewer_id=viewer.id, action=decision.action,
-                      reason_code=decision.reason_code, note=decision.note.strip(), candidate_index=chosen,
-                      original_text=original, edited_text=decision.edited_text if decision.action == "edit" else None,
-                      ranking=ranking)
+    record = _row(viewer, review_id, interaction, decision, chosen, ranking, "decision")
     status, released, extra = _effect(gw, viewer, item, interaction, decision, chosen)
     second_needed = "first_approver_id" in extra
     wanted = loaded.policy.overlap_for(review_id) if status in DECIDED and not (item.two_person or item.gold) else 1
@@ -177,16 +174,21 @@ def _decide_blind(gw: Gateway, viewer: Viewer, item: ReviewItem, decision: Decis
     assert interaction is not None
     chosen, ranking = validated(loaded.policy, interaction, decision)
     released_after(loaded, interaction, decision.action, chosen, decision.edited_text)  # an edit must pass the policy
-    original = _content(interaction.candidates[chosen]["message"]) if interaction.candidates else None
-    record = Decision(review_id=review_id, reviewer_id=viewer.id, action=decision.action,
-                      reason_code=decision.reason_code, note=decision.note.strip(), candidate_index=chosen,
-                      original_text=original, edited_text=decision.edited_text if decision.action == "edit" else None,
-                      ranking=ranking, kind="overlap")
+    record = _row(viewer, review_id, interaction, decision, chosen, ranking, "overlap")
     if not overlap.record(gw.store, item, record):
         raise ApiError(409, f"Review {review_id} already has all its independent decisions. Nothing was changed.",
                        "already_decided")
     drafts.discard(gw.store, review_id, viewer.id)
-    return Outcome(review_id, NEW_STATUS[decision.action], decision.reason_code)
+    return Outcome(review_id, RECORDED, decision.reason_code)
+
+
+def _row(viewer: Viewer, review_id: int, interaction: Interaction, decision: DecisionIn, chosen: int,
+         ranking: list[int] | None, kind: str) -> Decision:
+    original = _content(interaction.candidates[chosen]["message"]) if interaction.candidates else None
+    return Decision(review_id=review_id, reviewer_id=viewer.id, action=decision.action,
+                    reason_code=decision.reason_code, note=decision.note.strip(), candidate_index=chosen,
+                    original_text=original, edited_text=decision.edited_text if decision.action == "edit" else None,
+                    ranking=ranking, kind=kind)
 
 
 def _loaded(gw: Gateway, item: ReviewItem) -> LoadedPolicy:

@@ -4,8 +4,8 @@ place beside the guarded version, the request metadata, the tier and SLA, the pl
 examples of the rules that fired, the two-person state, and the item's history and
 webhook deliveries. Plain data; the templates escape every string they print.
 
-The playbook lists the examples of the rules that fired, leaving out one whose text is the
-item's own (a gold item, `proxy.gold`, must not show its answer). While an overlap item collects independent decisions (`review_ui.overlap`), the page is
+The playbook lists the examples of the rules that fired, unless the policy mixes them into
+the queue as gold items (`proxy.gold`): then they are the answer key, shown on no item. While an overlap item collects independent decisions (`review_ui.overlap`), the page is
 blind: it shows the item as pending, only the viewer's own decision and history, and no
 webhook deliveries.
 """
@@ -110,8 +110,7 @@ def build(gw: Gateway, item: ReviewItem, masker: Masker | None = None, viewer_id
                       if isinstance(m, dict)],
         candidates=candidates, metadata=_metadata(interaction.request_metadata if interaction else {}),
         model=str(request.get("model", "")),
-        playbook=[e for e in policy.playbook if set(e.rules) & set(fired)  # never the answer to the item itself
-                  and e.text not in {c.original_text for c in candidates}],
+        playbook=[e for e in policy.playbook if set(e.rules) & set(fired)] if not policy.gold_rate else [],
         reasons={a: reason_codes_for(policy, a) for a in ACTIONS},
         decisions=[(d, emails.get(d.reviewer_id, f"user {d.reviewer_id}")) for d in decisions],
         history=[_history(e, emails) for e in trail],

@@ -40,7 +40,8 @@ from review_ui.web import SignInRequired, answer_sign_in, error_page, gateway, i
 router = APIRouter(prefix="/review")
 STATIC_DIR = Path(__file__).with_name("static")
 DONE = {"approved": "approved", "edited": "edited and released", "rejected": "rejected",
-        "escalated": "escalated to a lead", "pending": "approved; it now needs a second approver"}
+        "escalated": "escalated to a lead", "pending": "approved; it now needs a second approver",
+        decisions.RECORDED: "decided: your independent decision is recorded"}
 KEEP_DRAFT_CODES = {"already_decided", "claimed_by_other", "escalated", "second_approver_needed"}
 
 

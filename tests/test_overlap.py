@@ -77,7 +77,8 @@ def test_two_reviewers_decide_an_overlap_item_blind_then_the_lead_adjudicates_an
     b.locator("#edited_text").fill(EDITED)
     b.keyboard.press("Escape")
     b.keyboard.press("2")  # edit, reason tone
-    b.wait_for_url(re.compile(rf"/review\?after={review_id}&did=edited"))
+    b.wait_for_url(re.compile(rf"/review\?after={review_id}&did=recorded"))
+    expect(b.locator(".done")).to_contain_text(f"Review #{review_id} decided: your independent decision is recorded")
 
     item = _item(proxy, review_id)
     assert (item.status, item.overlap, item.blind_decisions) == ("approved", 2, 2)  # B changed nothing for the app
@@ -134,8 +135,8 @@ def test_a_waiting_app_is_released_by_the_first_decision_and_the_second_is_colle
     assert claimed.json()["decisions"] == []
     assert second.post(f"/reviews/{review_id}/decision", json={"action": "escalate", "reason_code": "wrong"}
                        ).status_code == 400
-    assert second.post(f"/reviews/{review_id}/decision", json={"action": "approve", "reason_code": "ok"}
-                       ).status_code == 200
+    blind = second.post(f"/reviews/{review_id}/decision", json={"action": "approve", "reason_code": "ok"})
+    assert blind.status_code == 200 and blind.json()["status"] == "recorded"
     assert second.post(f"/reviews/{review_id}/decision", json={"action": "approve", "reason_code": "ok"}
                        ).json()["error"]["code"] == "already_decided"
     item = _item(proxy, review_id)
@@ -168,7 +169,10 @@ def test_gold_items_are_queued_blind_measured_and_never_reach_apps_or_exports(pr
     page = signed_in(browser, proxy, "gold-r@example.com")
     page.goto(f"{proxy.root}/review/items/{gold[0]}")
     expect(page.locator("body")).to_contain_text("this risky phrase closes deals")
-    expect(page.locator(".playbook")).to_have_count(0)  # its own answer is not shown beside it
+    expect(page.locator(".playbook")).to_have_count(0)  # the playbook is the answer key: on no item
+    page.goto(f"{proxy.root}/review/items/{real[0]}")
+    expect(page.locator("body")).to_contain_text("A risky phrase, but true.")
+    expect(page.locator(".playbook")).to_have_count(0)
     page.context.close()
 
     for review_id in [*real, *gold]:  # approving a gold item the playbook says to hold is wrong
