@@ -8,7 +8,7 @@ than `upstream_timeout_s`). Then every held item is approved through the review 
 database is counted.
 
     python -m bench.reconcile --base http://127.0.0.1:4000 --base http://127.0.0.1:4001 \\
-        --key lg-... --token lgu-... --database-url postgresql+psycopg://... --clients 50 --seconds 60
+        --key lg-... --app NAME --token lgu-... --database-url postgresql+psycopg://... --clients 50 --seconds 60
 
 `tests/test_postgres_proxy.py` runs it bounded (a few seconds) on two workers on PostgreSQL.
 """

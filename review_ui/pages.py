@@ -29,7 +29,7 @@ from proxy.models import ReviewItem
 from proxy.store import MAX_ID
 from review_ui import decisions, diff, disagreements, drafts, item, queue
 from review_ui.accounts import admin, login, sessions
-from review_ui.accounts.access import Viewer, viewer_for
+from review_ui.accounts.access import Viewer, masked_candidate, viewer_for
 from review_ui.headers import frame_policy
 from review_ui.metrics import dashboard
 from review_ui.prefs import api as prefs_api
@@ -260,14 +260,17 @@ async def edit_preview(review_id: int, request: Request) -> Response:
         return render(request, "error.html", {"status": exc.status, "message": exc.message}, status=exc.status)
     edited = str(form.get("edited_text") or "")
     candidate = str(form.get("candidate_index") or "")
-    context = await run_in_threadpool(_preview, gw, found, edited, int(candidate) if candidate.isdecimal() else 0)
+    context = await run_in_threadpool(_preview, gw, found, edited, int(candidate) if candidate.isdecimal() else 0,
+                                      viewer.sees_raw)
     return render(request, "_diff.html", {"expired": False, **context}, current=current, viewer=viewer)
 
 
-def _preview(gw: Gateway, found: ReviewItem, edited: str, index: int) -> dict[str, Any]:
+def _preview(gw: Gateway, found: ReviewItem, edited: str, index: int, raw: bool) -> dict[str, Any]:
+    """The edit's diff against the candidate: its raw text only for a viewer who may read it."""
     interaction = gw.store.get_interaction(found.interaction_id)
     loaded = gw.policies.get(found.policy)
-    candidates = interaction.candidates if interaction else []
+    stored = interaction.candidates if interaction else []
+    candidates = stored if raw else [masked_candidate(c) for c in stored]
     message = candidates[index]["message"] if 0 <= index < len(candidates) else {}
     content = message.get("content")
     original = content if isinstance(content, str) else ""

@@ -1,8 +1,11 @@
 """The review UI's errors are negotiated: a browser (Accept: text/html) gets a readable page,
 anything else OpenAI's error shape; both carry the request id and never a traceback. And an
-`ml` user reads a held item's prompt masked, as an export would give it (a reviewer reads it raw)."""
+`ml` user reads a held item's prompt masked, as an export would give it, and the candidate
+only as guarded, in the edit preview too (a reviewer reads both raw)."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 import pytest
@@ -60,6 +63,13 @@ def test_an_ml_user_reads_the_prompt_masked_and_a_reviewer_reads_it_raw(proxy: P
     masked = prompt_seen(ml)
     assert "dana.reyes@example.org" not in masked and "415 555 0134" not in masked
     assert "<EMAIL_ADDRESS>" in masked and masked.startswith("REPLY: We can do 35% off.")
-    page, raw = session(proxy, "mask-ml@example.com"), session(proxy, "mask-reviewer@example.com")
-    assert "dana.reyes@example.org" not in page.get(f"/review/items/{review_id}").text
-    assert "dana.reyes@example.org" in raw.get(f"/review/items/{review_id}").text
+    for email, sees_raw in (("mask-ml@example.com", False), ("mask-reviewer@example.com", True)):
+        client = session(proxy, email)
+        page = client.get(f"/review/items/{review_id}").text
+        assert ("dana.reyes@example.org" in page) == sees_raw
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert csrf
+        preview = client.post(f"/review/items/{review_id}/diff", data={"csrf_token": csrf.group(1),
+                                                                        "edited_text": "Shorter.", "candidate_index": "0"})
+        assert preview.status_code == 200
+        assert ("dana.reyes@example.org" in preview.text) == sees_raw  # the edit preview's diff too

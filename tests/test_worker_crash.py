@@ -5,10 +5,10 @@ the queue, decided through the surviving worker and read back from the restarted
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +29,27 @@ LOAD_S = 16  # the worker dies half way
 
 def test_kill_9_of_one_worker_loses_no_answered_request(postgres_url: str, upstream: FakeUpstream,
                                                         tmp_path: Path) -> None:
+    config = write_config(tmp_path, upstream.base_url, database_url=postgres_url)
+    ports = [free_port(), free_port()]
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for port in ports:
+            started.append(start_server(config, port, tmp_path / "connections.log", log_name=f"serve-{port}.log"))
+        _crash_under_load(config, postgres_url, ports, started)
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+def _crash_under_load(config: Path, postgres_url: str, ports: list[int], started: list[subprocess.Popen[bytes]]) -> None:
     from bench.reconcile import NO_ANSWER, Mix, drive
     from proxy.models import Interaction, ReviewItem
     from proxy.store import Store
 
-    config = write_config(tmp_path, upstream.base_url, database_url=postgres_url)
-    ports = [free_port(), free_port()]
-    with ThreadPoolExecutor(2) as pool:
-        victim, survivor = pool.map(lambda p: start_server(config, p, tmp_path / "connections.log",
-                                                           log_name=f"serve-{p}.log"), ports)
+    victim = started[0]
+    tmp_path = config.parent
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     load_key = run_cli(config, "keys", "create", "--app", "crash-load", "--policy", "sales-email", "--mode", "review",
                        "--on-hold", "defer").stdout.split()[-1]
@@ -83,6 +95,7 @@ def test_kill_9_of_one_worker_loses_no_answered_request(postgres_url: str, upstr
     assert None not in answered and len(set(answered)) == len(answered)
 
     victim = start_server(config, ports[0], tmp_path / "connections.log", log_name="serve-restarted.log")
+    started.append(victim)
     try:
         load_app = store.app_named("crash-load")
         with store.session() as s:
@@ -103,7 +116,4 @@ def test_kill_9_of_one_worker_loses_no_answered_request(postgres_url: str, upstr
         with store.session() as s:
             assert s.exec(select(Interaction.state).where(col(Interaction.id) == item.interaction_id)).one() != "completed"
     finally:
-        for proc in (victim, survivor):
-            proc.terminate()
-            proc.wait(timeout=30)
         store.engine.dispose()
