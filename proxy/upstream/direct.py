@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ import httpx
 import orjson
 
 from proxy.config import ConfigError, Settings, resolve_env
+from proxy.errors import ApiError
 from proxy.upstream.errors import failed, provider_message, timed_out
 
 log = logging.getLogger("loopguard.upstream")
@@ -255,7 +257,7 @@ class DirectClient:
             log.info("direct stream got HTTP %s; the Router takes over", response.status_code)
             await response.aclose()
             return None
-        return DirectStream(response)
+        return DirectStream(response, route.stream_timeout)
 
 
 async def _closes_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
@@ -268,12 +270,15 @@ async def _closes_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, N
 class DirectStream:
     """An upstream SSE body read event by event into chunk dicts shaped as litellm's. A cut
     connection, an event that is not a JSON object, an error event, or an end before `[DONE]`
-    with no choice finished ends it with an ApiError; the read timeout is the stall limit."""
+    with no choice finished ends it with an ApiError. A silence longer than the route's stream
+    timeout is the read timeout's 504; keep-alive comments without a chunk for as long end it too."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, idle_s: float) -> None:
         self._response = response
         self._lines = response.aiter_lines()
         self._finished = False
+        self._idle_s = idle_s
+        self._last_event = time.monotonic()
 
     def __aiter__(self) -> DirectStream:
         return self
@@ -281,8 +286,12 @@ class DirectStream:
     async def __anext__(self) -> dict[str, Any]:
         try:
             async for line in self._lines:
-                if not line.startswith("data:"):
-                    continue  # blank separators, comments, `event:` and `id:` lines
+                if not line.startswith("data:"):  # blank separators, comments, `event:` and `id:` lines
+                    if time.monotonic() - self._last_event > self._idle_s:  # keep-alive comments, no chunks
+                        raise ApiError(504, f"The upstream model stopped sending for {self._idle_s:g} s mid-stream.",
+                                       "upstream_stalled")
+                    continue
+                self._last_event = time.monotonic()
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
