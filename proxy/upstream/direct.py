@@ -13,9 +13,10 @@ does what the Router would have done, from the same `model_list` and `router_set
   forwards to an OpenAI deployment as it is; litellm's own rewrites are mirrored (a message's
   null fields dropped) or left to it (a `developer` role, `tool_choice` without `tools`,
   `user`, `verbosity`: the Router gets those requests).
-- The reply is shaped as litellm shapes it (`litellm_shape`): null fields dropped, fields
-  litellm does not model moved into `provider_specific_fields`, so the guard reads the same
-  dict either way.
+- The reply is shaped as litellm shapes it (`litellm_shape`, `chunk_shape`): null fields
+  dropped, fields litellm does not model moved into `provider_specific_fields` (a stream's
+  `reasoning` renamed `reasoning_content`), so the guard reads the same dict either way; a
+  reply litellm refuses to convert (`_litellm_refuses`) goes to the Router, which refuses it.
 - A timeout is the Router's 504 (waiting again would double it). Any other failure (a non-2xx
   status, a refused connection, a body that is not a completion) returns None: the caller
   hands the request to the Router, which makes its attempt and maps, cools down and reports
@@ -25,6 +26,7 @@ does what the Router would have done, from the same `model_list` and `router_set
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import AsyncGenerator
@@ -151,8 +153,8 @@ def _choice_shape(choice: dict[str, Any]) -> dict[str, Any]:
 
 
 def chunk_shape(chunk: dict[str, Any]) -> dict[str, Any]:
-    """A stream chunk as litellm's stream hands it on: null fields dropped (its stream keeps
-    unknown fields where they are)."""
+    """A stream chunk as litellm's stream hands it on: null fields dropped, vLLM's `reasoning`
+    as `reasoning_content` (its stream keeps other unknown fields where they are)."""
     out = _shaped(chunk)
     choices = out.get("choices")
     if isinstance(choices, list):
@@ -164,7 +166,10 @@ def _chunk_choice(choice: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in choice.items() if v is not None}
     delta = out.get("delta")
     if isinstance(delta, dict):
-        out["delta"] = {k: v for k, v in delta.items() if v is not None}
+        delta = {k: v for k, v in delta.items() if v is not None}
+        if "reasoning" in delta and "reasoning_content" not in delta:  # vLLM's name for it, as litellm renames it
+            delta["reasoning_content"] = delta.pop("reasoning")
+        out["delta"] = delta
     return out
 
 
@@ -184,6 +189,33 @@ def _moved(value: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
     own = kept.get("provider_specific_fields")
     kept["provider_specific_fields"] = {**(own if isinstance(own, dict) else {}), **extra}
     return kept
+
+
+def _litellm_refuses(reply: dict[str, Any]) -> bool:
+    """Whether litellm's conversion of this reply fails: a message whose content is a list of
+    parts, or tool-call arguments nested deeper than Python's JSON parser goes. The Router then
+    fails it as it always has (a 502, nothing of the text to the app)."""
+    for choice in reply["choices"]:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            continue
+        if isinstance(message.get("content"), list):
+            return True
+        for call in message.get("tool_calls") or []:
+            arguments = call.get("function", {}).get("arguments") if isinstance(call, dict) else None
+            if isinstance(arguments, str) and _too_deep(arguments):
+                return True
+    return False
+
+
+def _too_deep(arguments: str) -> bool:
+    try:
+        json.loads(arguments)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False
+    return False
 
 
 def _without_nulls(value: Any) -> Any:
@@ -236,8 +268,8 @@ class DirectClient:
             reply = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             reply = None
-        if not isinstance(reply, dict) or not isinstance(reply.get("choices"), list):
-            log.info("direct call got a body that is not a completion; the Router takes over")
+        if not isinstance(reply, dict) or not isinstance(reply.get("choices"), list) or _litellm_refuses(reply):
+            log.info("direct call got a body that litellm would not take as a completion; the Router takes over")
             return None
         return litellm_shape(reply)
 
