@@ -127,6 +127,9 @@ PROMPTS = [
     '"url": "u"}}], "content": "c"}, "choice": {"weird": 1, "logprobs": {"content": [{"token": "c", "logprob": -0.1, '
     '"bytes": [99], "top_logprobs": []}]}}, "response": {"system_fingerprint": "fp", "service_tier": "default"}}',
     'FIELDS: {"message": {"audio": {"id": "a", "data": "AAA", "transcript": "hello", "expires_at": 1}, "content": null}}',
+    'FIELDS: {"message": {"content": "ok", "reasoning": "think"}}',
+    'FIELDS: {"message": {"content": "c", "thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": "c2ln"}]}, '
+    '"choice": {"logprobs": {"content": [{"token": "c", "logprob": -0.1, "bytes": null, "top_logprobs": []}]}}}',
 ]
 
 

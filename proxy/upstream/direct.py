@@ -146,9 +146,25 @@ def litellm_shape(response: dict[str, Any]) -> dict[str, Any]:
 def _choice_shape(choice: dict[str, Any]) -> dict[str, Any]:
     out = _moved({k: v for k, v in choice.items() if v is not None}, CHOICE_KEYS)
     out.setdefault("provider_specific_fields", {})
+    if isinstance(out.get("logprobs"), dict):
+        out["logprobs"] = _without_nulls(out["logprobs"])
     message = out.get("message")
     if isinstance(message, dict):
-        out["message"] = _moved({k: v for k, v in message.items() if v is not None}, MESSAGE_KEYS)
+        out["message"] = _message_shape({k: v for k, v in message.items() if v is not None})
+    return out
+
+
+def _message_shape(message: dict[str, Any]) -> dict[str, Any]:
+    """litellm's message: vLLM's `reasoning` also as `reasoning_content`, thinking blocks also
+    under `provider_specific_fields`, other unknown fields only there."""
+    reasoning = message.get("reasoning")
+    out = _moved(message, MESSAGE_KEYS)
+    if isinstance(reasoning, str) and "reasoning_content" not in out:
+        out["reasoning_content"] = reasoning
+    if "thinking_blocks" in out:
+        own = out.get("provider_specific_fields")
+        out["provider_specific_fields"] = {**(own if isinstance(own, dict) else {}),
+                                           "thinking_blocks": out["thinking_blocks"]}
     return out
 
 
@@ -164,6 +180,8 @@ def chunk_shape(chunk: dict[str, Any]) -> dict[str, Any]:
 
 def _chunk_choice(choice: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in choice.items() if v is not None}
+    if isinstance(out.get("logprobs"), dict):
+        out["logprobs"] = _without_nulls(out["logprobs"])
     delta = out.get("delta")
     if isinstance(delta, dict):
         delta = {k: v for k, v in delta.items() if v is not None}
@@ -221,6 +239,8 @@ def _too_deep(arguments: str) -> bool:
 def _without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
     return value
 
 
