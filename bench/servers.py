@@ -117,7 +117,7 @@ def loopguard(upstream: Server, workdir: Path, policies: list[str], workers: int
                    env={**os.environ, **env})
     proc = _start("loopguard", [str(BIN / "loopguard"), "serve", "--config", str(config), "--port", str(port),
                                 "--log-level", "warning", "--workers", str(workers)],
-                  f"http://127.0.0.1:{port}/healthz", env, workdir / "loopguard.log")
+                  f"http://127.0.0.1:{port}/healthz", env, workdir / "loopguard.log", timeout=400)
     try:
         server = Server("loopguard", f"http://127.0.0.1:{port}/v1", proc)
         for policy in policies:

@@ -127,6 +127,9 @@ PROMPTS = [
     '"url": "u"}}], "content": "c"}, "choice": {"weird": 1, "logprobs": {"content": [{"token": "c", "logprob": -0.1, '
     '"bytes": [99], "top_logprobs": []}]}}, "response": {"system_fingerprint": "fp", "service_tier": "default"}}',
     'FIELDS: {"message": {"audio": {"id": "a", "data": "AAA", "transcript": "hello", "expires_at": 1}, "content": null}}',
+    'FIELDS: {"message": {"content": "ok", "reasoning": "think"}}',
+    'FIELDS: {"message": {"content": "c", "thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": "c2ln"}]}, '
+    '"choice": {"logprobs": {"content": [{"token": "c", "logprob": -0.1, "bytes": null, "top_logprobs": []}]}}}',
 ]
 
 
@@ -240,3 +243,56 @@ def test_a_refused_direct_stream_is_answered_by_the_router_with_its_429(proxy: P
                           json={"model": "fake-model", "stream": True, "messages": _user("FAIL 429")})
     assert response.status_code == 429 and response.headers["retry-after"] == "7"
     assert upstream.agents[-2] == USER_AGENT and upstream.agents[-1] != USER_AGENT
+
+
+def _sse(*events: str) -> bytes:
+    return "".join(f"{event}\n\n" for event in events).encode()
+
+
+CHUNK = 'data: {"id": "x", "choices": [{"index": 0, "delta": {"content": "%s", "refusal": null}, "finish_reason": %s}]}'
+# (the upstream's SSE body, the contents read or the code of the error that ends the stream)
+SSE_BODIES = [
+    (_sse(CHUNK % ("Hi", "null"), CHUNK % (" there", '"stop"'), "data: [DONE]"), ["Hi", " there"]),
+    (_sse(": keep-alive", "event: message\n" + CHUNK % ("Hi", '"stop"'), "data:[DONE]"), ["Hi"]),
+    (_sse(CHUNK % ("Hi", '"stop"')), ["Hi"]),  # no [DONE], but every choice finished
+    (_sse(CHUNK % ("Hi", "null")), "upstream_error"),  # ended before anything finished: cut
+    (_sse(CHUNK % ("Hi", "null"), 'data: {"id": "x", "choices": [{"delta": {"content": "tru'), "upstream_error"),
+    (_sse(CHUNK % ("Hi", "null"), "data: [1, 2]"), "upstream_error"),
+    (_sse(CHUNK % ("Hi", "null"), 'data: {"error": {"message": "overloaded"}}'), "upstream_error"),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), SSE_BODIES)
+def test_a_direct_stream_reads_chunks_or_ends_with_an_error(body: bytes, expected: list[str] | str) -> None:
+    from proxy.upstream.direct import DirectStream
+
+    async def read() -> list[str]:
+        stream = DirectStream(httpx.Response(200, stream=httpx.ByteStream(body)), idle_s=30)
+        contents = []
+        try:
+            async for chunk in stream:
+                assert "refusal" not in chunk["choices"][0]["delta"]  # nulls dropped, as litellm drops them
+                contents.append(chunk["choices"][0]["delta"]["content"])
+        finally:
+            await stream.aclose()
+        return contents
+
+    if isinstance(expected, list):
+        assert run_async(read()) == expected
+    else:
+        with pytest.raises(ApiError) as err:
+            run_async(read())
+        assert err.value.code == expected
+
+
+def test_keep_alive_comments_do_not_keep_a_stalled_direct_stream_open() -> None:
+    from proxy.upstream.direct import DirectStream
+
+    async def read() -> None:
+        stream = DirectStream(httpx.Response(200, stream=httpx.ByteStream(_sse(": ping", ": ping"))), idle_s=0)
+        async for _ in stream:
+            pass
+
+    with pytest.raises(ApiError) as err:
+        run_async(read())
+    assert err.value.code == "upstream_stalled"

@@ -13,9 +13,10 @@ does what the Router would have done, from the same `model_list` and `router_set
   forwards to an OpenAI deployment as it is; litellm's own rewrites are mirrored (a message's
   null fields dropped) or left to it (a `developer` role, `tool_choice` without `tools`,
   `user`, `verbosity`: the Router gets those requests).
-- The reply is shaped as litellm shapes it (`litellm_shape`): null fields dropped, fields
-  litellm does not model moved into `provider_specific_fields`, so the guard reads the same
-  dict either way.
+- The reply is shaped as litellm shapes it (`litellm_shape`, `chunk_shape`): null fields
+  dropped, fields litellm does not model moved into `provider_specific_fields` (a stream's
+  `reasoning` renamed `reasoning_content`), so the guard reads the same dict either way; a
+  reply litellm refuses to convert (`_litellm_refuses`) goes to the Router, which refuses it.
 - A timeout is the Router's 504 (waiting again would double it). Any other failure (a non-2xx
   status, a refused connection, a body that is not a completion) returns None: the caller
   hands the request to the Router, which makes its attempt and maps, cools down and reports
@@ -25,7 +26,9 @@ does what the Router would have done, from the same `model_list` and `router_set
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +37,7 @@ import httpx
 import orjson
 
 from proxy.config import ConfigError, Settings, resolve_env
+from proxy.errors import ApiError
 from proxy.upstream.errors import failed, provider_message, timed_out
 
 log = logging.getLogger("loopguard.upstream")
@@ -142,15 +146,31 @@ def litellm_shape(response: dict[str, Any]) -> dict[str, Any]:
 def _choice_shape(choice: dict[str, Any]) -> dict[str, Any]:
     out = _moved({k: v for k, v in choice.items() if v is not None}, CHOICE_KEYS)
     out.setdefault("provider_specific_fields", {})
+    if isinstance(out.get("logprobs"), dict):
+        out["logprobs"] = _without_nulls(out["logprobs"])
     message = out.get("message")
     if isinstance(message, dict):
-        out["message"] = _moved({k: v for k, v in message.items() if v is not None}, MESSAGE_KEYS)
+        out["message"] = _message_shape({k: v for k, v in message.items() if v is not None})
+    return out
+
+
+def _message_shape(message: dict[str, Any]) -> dict[str, Any]:
+    """litellm's message: vLLM's `reasoning` also as `reasoning_content`, thinking blocks also
+    under `provider_specific_fields`, other unknown fields only there."""
+    reasoning = message.get("reasoning")
+    out = _moved(message, MESSAGE_KEYS)
+    if isinstance(reasoning, str) and "reasoning_content" not in out:
+        out["reasoning_content"] = reasoning
+    if "thinking_blocks" in out:
+        own = out.get("provider_specific_fields")
+        out["provider_specific_fields"] = {**(own if isinstance(own, dict) else {}),
+                                           "thinking_blocks": out["thinking_blocks"]}
     return out
 
 
 def chunk_shape(chunk: dict[str, Any]) -> dict[str, Any]:
-    """A stream chunk as litellm's stream hands it on: null fields dropped (its stream keeps
-    unknown fields where they are)."""
+    """A stream chunk as litellm's stream hands it on: null fields dropped, vLLM's `reasoning`
+    as `reasoning_content` (its stream keeps other unknown fields where they are)."""
     out = _shaped(chunk)
     choices = out.get("choices")
     if isinstance(choices, list):
@@ -160,9 +180,14 @@ def chunk_shape(chunk: dict[str, Any]) -> dict[str, Any]:
 
 def _chunk_choice(choice: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in choice.items() if v is not None}
+    if isinstance(out.get("logprobs"), dict):
+        out["logprobs"] = _without_nulls(out["logprobs"])
     delta = out.get("delta")
     if isinstance(delta, dict):
-        out["delta"] = {k: v for k, v in delta.items() if v is not None}
+        delta = {k: v for k, v in delta.items() if v is not None}
+        if "reasoning" in delta and "reasoning_content" not in delta:  # vLLM's name for it, as litellm renames it
+            delta["reasoning_content"] = delta.pop("reasoning")
+        out["delta"] = delta
     return out
 
 
@@ -184,9 +209,38 @@ def _moved(value: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
     return kept
 
 
+def _litellm_refuses(reply: dict[str, Any]) -> bool:
+    """Whether litellm's conversion of this reply fails: a message whose content is a list of
+    parts, or tool-call arguments nested deeper than Python's JSON parser goes. The Router then
+    fails it as it always has (a 502, nothing of the text to the app)."""
+    for choice in reply["choices"]:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            continue
+        if isinstance(message.get("content"), list):
+            return True
+        for call in message.get("tool_calls") or []:
+            arguments = call.get("function", {}).get("arguments") if isinstance(call, dict) else None
+            if isinstance(arguments, str) and _too_deep(arguments):
+                return True
+    return False
+
+
+def _too_deep(arguments: str) -> bool:
+    try:
+        json.loads(arguments)
+    except RecursionError:
+        return True
+    except ValueError:
+        return False
+    return False
+
+
 def _without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
     return value
 
 
@@ -234,8 +288,8 @@ class DirectClient:
             reply = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             reply = None
-        if not isinstance(reply, dict) or not isinstance(reply.get("choices"), list):
-            log.info("direct call got a body that is not a completion; the Router takes over")
+        if not isinstance(reply, dict) or not isinstance(reply.get("choices"), list) or _litellm_refuses(reply):
+            log.info("direct call got a body that litellm would not take as a completion; the Router takes over")
             return None
         return litellm_shape(reply)
 
@@ -255,7 +309,7 @@ class DirectClient:
             log.info("direct stream got HTTP %s; the Router takes over", response.status_code)
             await response.aclose()
             return None
-        return DirectStream(response)
+        return DirectStream(response, route.stream_timeout)
 
 
 async def _closes_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
@@ -268,12 +322,15 @@ async def _closes_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, N
 class DirectStream:
     """An upstream SSE body read event by event into chunk dicts shaped as litellm's. A cut
     connection, an event that is not a JSON object, an error event, or an end before `[DONE]`
-    with no choice finished ends it with an ApiError; the read timeout is the stall limit."""
+    with no choice finished ends it with an ApiError. A silence longer than the route's stream
+    timeout is the read timeout's 504; keep-alive comments without a chunk for as long end it too."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, idle_s: float) -> None:
         self._response = response
         self._lines = response.aiter_lines()
         self._finished = False
+        self._idle_s = idle_s
+        self._last_event = time.monotonic()
 
     def __aiter__(self) -> DirectStream:
         return self
@@ -281,8 +338,12 @@ class DirectStream:
     async def __anext__(self) -> dict[str, Any]:
         try:
             async for line in self._lines:
-                if not line.startswith("data:"):
-                    continue  # blank separators, comments, `event:` and `id:` lines
+                if not line.startswith("data:"):  # blank separators, comments, `event:` and `id:` lines
+                    if time.monotonic() - self._last_event > self._idle_s:  # keep-alive comments, no chunks
+                        raise ApiError(504, f"The upstream model stopped sending for {self._idle_s:g} s mid-stream.",
+                                       "upstream_stalled")
+                    continue
+                self._last_event = time.monotonic()
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
