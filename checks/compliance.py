@@ -38,6 +38,8 @@ from checks.quantities import Quantity, Unit, find_quantities
 from checks.reading import Reading, anchor, is_generic_bound, measured_noun, offer_negated, read
 from checks.resources import Resources
 from checks.syntax import Syntax
+from checks.text import Stemmer
+from checks.triggers import Triggers, limited_meanings
 from checks.types import Action, CheckContext, CheckError, Comparison, Finding, Severity, compare, reach_back
 
 # "another 10 points", "a further 5%": the value adds to the one stated before it.
@@ -126,6 +128,9 @@ class ComplianceCheck:
             raise CheckError(f"compliance.numbers: unknown meaning {', '.join(unknown)} (known: {', '.join(self.lexicon.meanings)})")
         self.lexicon = self.lexicon.extended({}, cues)
         self.syntax = Syntax.shared(resources) if config.numbers else None
+        # Only sentences that could give a figure a limited meaning are parsed (checks.triggers).
+        self.limited = limited_meanings((r.meaning for r in config.numbers), self.lexicon)
+        self.triggers = Triggers(self.lexicon, self.limited, self.syntax.lemma_exceptions() if self.syntax else {}, Stemmer())
         # A figure that no reading can push over a limit is not read: its unit is limited by no
         # rule, or it is at most the lowest limit and neither "of ..." (70% of list is 30% off)
         # nor an added figure ("another 10 points") can change its value.
@@ -163,7 +168,7 @@ class ComplianceCheck:
         findings: list[Finding] = []
         if self.config.numbers:
             try:
-                figures = self.figures(text)
+                figures = self.figures(text, limited=True)
             except arguments.TooDeep:
                 findings.append(Finding(
                     check=self.name, rule="unreadable_arguments", severity="high", action="hold",
@@ -180,17 +185,27 @@ class ComplianceCheck:
         findings += [f for rule in self.config.metadata if (f := self._metadata(rule, context.metadata))]
         return findings
 
-    def figures(self, text: str) -> list[Figure]:
-        """Every quantity of `text` with the meaning its context gives it."""
+    def figures(self, text: str, limited: bool = False) -> list[Figure]:
+        """Every quantity of `text` with the meaning its context gives it; with `limited`, at least
+        every one whose meaning a rule limits (sentences that cannot give one are not parsed)."""
         data = arguments.load(text)
         if data is not None:
             return self._structure(text, arguments.fields(data))
         loose = arguments.loose_fields(text)
-        return self._structure(text, loose) + self._prose(text) if loose else self._prose(text)
+        prose = self._prose(text, limited=limited)
+        return self._structure(text, loose) + prose if loose else prose
 
     # -- prose ---------------------------------------------------------------------------
 
-    def _prose(self, text: str, default: str | None = None) -> list[Figure]:
+    def _needs_reading(self, text: str, segment: Segment, inside: list[Quantity]) -> bool:
+        """Whether the figures of `segment` could be read with a limited meaning: a cue of one
+        among its words, or a label, header, heading or sentence before that names one, or an
+        amount in a change ("from £50 to £35")."""
+        if self.triggers.marks(text[segment.start : segment.end]):
+            return True
+        return any(_in_change(text, q) or self._context_meaning(text, segment, q) in self.limited for q in inside)
+
+    def _prose(self, text: str, default: str | None = None, limited: bool = False) -> list[Figure]:
         additive = bool(_ANY_ADDITIVE.search(text))
         quantities = [q for q in find_quantities(text) if _in_change(text, q) or (q.unit in self.floor and (
             q.value > self.floor[q.unit] or additive or (q.unit == "percent" and _PARTITIVE.match(text, q.end))))]
@@ -203,6 +218,8 @@ class ComplianceCheck:
         holding = [(w, [q for q in quantities if w.start <= q.start and q.end <= w.end])
                    for s in segments(text) for w in _windows(s, quantities)]
         holding = [(s, inside) for s, inside in holding if inside]
+        if limited and default is None and not additive:
+            holding = [(s, inside) for s, inside in holding if self._needs_reading(text, s, inside)]
         docs = self.syntax.parse_all([text[s.start : s.end] for s, _ in holding])
         for (segment, inside), doc in zip(holding, docs, strict=True):
             readings = [self._read(text, segment, doc, q, default) for q in inside]

@@ -43,6 +43,15 @@ class Syntax:
     def shared(cls, resources: Resources) -> Syntax:
         return resources.get("syntax.parser", cls)
 
+    def lemma_exceptions(self) -> dict[str, list[str]]:
+        """The lemmatizer's irregular forms ("took" -> ["take"]), every part of speech together."""
+        table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_exc")  # type: ignore[attr-defined]
+        merged: dict[str, list[str]] = {}
+        for pos in ("verb", "noun", "adj", "adv"):
+            for form, lemmas in (table.get(pos) or {}).items():
+                merged.setdefault(form, []).extend(lemmas)
+        return merged
+
     def clear(self) -> None:
         """Forget cached parses (benchmarks measure cold sentences)."""
         with self._lock:

@@ -7,8 +7,11 @@ import json
 import pytest
 
 from checks.compliance import ComplianceCheck, ComplianceConfig
+from checks.registry import discover
 from checks.resources import Resources
 from checks.types import CheckContext, CheckError, coerce_number, compare
+from proxy.policy import load_policies
+from tests.stream_corpus import playbook_texts, sales_texts
 
 DISCOUNT = {"rule": "unauthorized_discount", "meaning": "discount", "unit": "percent", "hold_above": 20, "block_above": 40}
 REFUND = {"rule": "refund_over_limit", "meaning": "refund", "unit": "money", "hold_above": 250}
@@ -263,3 +266,31 @@ def test_figures_under_the_lowest_limit_are_read_only_when_a_reading_can_raise_t
 ])
 def test_bad_and_huge_input_is_read_or_held(compliance: ComplianceCheck, text: str, expected: list[tuple[str, str]]) -> None:
     assert [(f.rule, f.action) for f in compliance.run(text, CheckContext())] == expected
+
+
+@pytest.mark.parametrize("policy", ["sales-email", "support-reply"])
+def test_sentences_left_unparsed_hold_no_figure_a_rule_limits(resources: Resources, policy: str) -> None:
+    """The cheap pass before the parser (checks.triggers) skips only sentences whose figures no
+    rule limits: over the labelled sales texts and the playbooks, the figures with a limited
+    meaning are the same whether every sentence is parsed or only the marked ones."""
+    suite = load_policies(None, discover(), resources)[policy].suite
+    check = next(c for c in suite.checks if isinstance(c, ComplianceCheck))
+    texts = [t for _, t, _ in sales_texts()] + [t for _, _, t, _ in playbook_texts()]
+    for text in texts:
+        whole = [f for f in check.figures(text) if f.meaning in check.limited]
+        assert [f for f in check.figures(text, limited=True) if f.meaning in check.limited] == whole, text
+
+
+@pytest.mark.parametrize(("sentence", "marked"), [
+    ("The plan includes SSO and a 99.9% uptime SLA.", False),
+    ("We took 30% off the renewal.", True),  # an irregular form of a cue ("take")
+    ("Prices were slashed by 30%.", True),  # an inflection of a cue
+    ("You'd pay 70% of list.", True),  # a partitive
+    ("About 60% of our customers renew.", True),  # "of": parsed, then read as a share
+    ("Revenue grew 35% year over year.", True),  # growth: a change between amounts can make it a discount
+    ("Adoption reached 72% in the pilot teams.", False),
+])
+def test_which_sentences_the_parser_reads(resources: Resources, sentence: str, marked: bool) -> None:
+    suite = load_policies(None, discover(), resources)["sales-email"].suite
+    check = next(c for c in suite.checks if isinstance(c, ComplianceCheck))
+    assert check.triggers.marks(sentence) is marked
