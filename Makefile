@@ -46,8 +46,9 @@ ifneq ($(strip $(SYSTEM_PACKAGES)),)
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null
 endif
 
+# Two xdist workers (pyproject's addopts); the slowest tests are listed so a new slow one shows.
 unit: install system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=20
 
 test: lint typecheck unit
 

@@ -158,6 +158,23 @@ def run_cli(config: Path, *args: str, check: bool = True) -> subprocess.Complete
                           capture_output=True, text=True, env=env, check=check, timeout=120)
 
 
+def run_cli_here(config: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`loopguard ARGS --config CONFIG` run by click in this process, as `run_cli` reports it: for
+    tests of what a command does, not of the installed script (`run_cli` covers that). It saves a
+    new interpreter and its imports; the command still builds everything it builds from a shell
+    (its own checks and NLP engines)."""
+    from click.testing import CliRunner
+
+    from proxy.cli import main
+
+    argv = [*args, "--config", str(config)]
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    done = subprocess.CompletedProcess(["loopguard", *argv], result.exit_code, result.stdout, result.stderr)
+    if check:
+        done.check_returncode()
+    return done
+
+
 @dataclass
 class Proxy:
     """A running `loopguard serve` with its config, for driving with the openai SDK."""
@@ -272,6 +289,7 @@ def start_server(config: Path, port: int, connections_log: Path, log_name: str =
         wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, "loopguard serve", timeout=90)
     except RuntimeError as exc:
         proc.kill()
+        proc.wait(timeout=10)  # reaped: an unreaped Popen warns, and warnings are errors here
         raise RuntimeError(f"{exc}\n{(config.parent / log_name).read_text()}") from exc
     return proc
 
