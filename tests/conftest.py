@@ -1,7 +1,8 @@
 """Shared fixtures: a fake provider, a real `loopguard serve` process, app keys and users via the CLI.
 
-The suite runs on two pytest-xdist workers (pyproject's addopts: `-n 2 --dist loadgroup`). What a
-new test must respect:
+The suite is ready for pytest-xdist workers (`pytest -n 2`, or `make unit PYTEST_WORKERS=2`; pyproject's
+addopts keep one process, `-n 0`, until a run on an idle machine shows the workers win, and set
+`--dist loadgroup`). What a new test must respect:
 - Each worker is its own process with its own session fixtures: its own fake upstream, proxy
   server, PostgreSQL cluster and browser. Never assume one server for the whole run, never use a
   fixed port (take `free_port()`), never write outside `tmp_path`/`tmp_path_factory` (they are per
@@ -13,9 +14,9 @@ new test must respect:
   Use it only for long CPU-bound modules (eval sets, stream replays), where it pays.
 - Figures for the end-of-run summary go through `tests.eval_report.report` (they travel in the
   test's report from the worker); a plain print from a worker is lost.
-- Waits are on conditions with a deadline (poll the store or the API), never a bare sleep of a
-  guessed length: two workers share the machine and slow each other down.
-`pytest -n 0` runs everything in one process (for debugging with -x, --pdb or -s).
+- Wait for a condition with a deadline (poll the store or the API) rather than sleeping a guessed
+  length: two workers share the machine and slow each other down.
+With `-n 0` everything runs in one process (for debugging with -x, --pdb or -s).
 """
 
 from __future__ import annotations
