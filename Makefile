@@ -46,8 +46,11 @@ ifneq ($(strip $(SYSTEM_PACKAGES)),)
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null
 endif
 
+# PYTEST_WORKERS=2 runs the tests on two xdist workers (tests/conftest.py); the slowest tests are
+# listed so a new slow one shows.
+PYTEST_WORKERS ?= 0
 unit: install system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=20
 
 test: lint typecheck unit
 

@@ -1,4 +1,23 @@
-"""Shared fixtures: a fake provider, a real `loopguard serve` process, app keys and users via the CLI."""
+"""Shared fixtures: a fake provider, a real `loopguard serve` process, app keys and users via the CLI.
+
+The suite is ready for pytest-xdist workers (`pytest -n 2`, or `make unit PYTEST_WORKERS=2`; pyproject's
+addopts keep one process, `-n 0`, until a run on an idle machine shows the workers win, and set
+`--dist loadgroup`). What a new test must respect:
+- Each worker is its own process with its own session fixtures: its own fake upstream, proxy
+  server, PostgreSQL cluster and browser. Never assume one server for the whole run, never use a
+  fixed port (take `free_port()`), never write outside `tmp_path`/`tmp_path_factory` (they are per
+  worker), and never count rows or requests that another module's tests might have made.
+- A module's tests run on one worker, in file order (every test gets the module's `xdist_group`
+  below), so tests of one module may share module fixtures and state as before.
+- A module whose tests share nothing but stateless fixtures (loaded checks, policies) may say
+  `pytestmark = pytest.mark.independent`: its tests are then spread over the workers one by one.
+  Use it only for long CPU-bound modules (eval sets, stream replays), where it pays.
+- Figures for the end-of-run summary go through `tests.eval_report.report` (they travel in the
+  test's report from the worker); a plain print from a worker is lost.
+- Wait for a condition with a deadline (poll the store or the API) rather than sleeping a guessed
+  length: two workers share the machine and slow each other down.
+With `-n 0` everything runs in one process (for debugging with -x, --pdb or -s).
+"""
 
 from __future__ import annotations
 
@@ -29,6 +48,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 BIN = Path(sys.executable).parent
 AUDIT_HOOK_DIR = Path(__file__).parent / "audit_hook"
+FIGURE = "eval figure"  # the user_properties name of a figure a test reported
 
 TEST_POLICIES = {
     "crashy.yaml": """
@@ -116,13 +136,34 @@ reason_codes: [{code: ok, label: OK}]
 }
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the eval-set figures the tests measured (tests/eval_report.py)."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keeps each module's tests together on one xdist worker (`--dist loadgroup`), unless the
+    module is marked `independent`; runs before xdist reads the groups."""
+    for item in items:
+        if item.get_closest_marker("independent") is None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """Moves the figures a test reported (tests/eval_report.py) into its report: reports are what
+    an xdist worker sends back, so the figures reach the process that prints the summary."""
+    report: pytest.TestReport = yield
     from tests.eval_report import FIGURES
 
-    if FIGURES:
+    report.user_properties.extend((FIGURE, line) for line in FIGURES)
+    FIGURES.clear()
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the eval-set figures the tests measured, from their reports."""
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             if isinstance(report, pytest.TestReport) for name, value in report.user_properties if name == FIGURE]
+    if lines:
         terminalreporter.section("eval sets")
-        for line in FIGURES:
+        for line in lines:
             terminalreporter.write_line(line)
 
 
@@ -142,6 +183,23 @@ def run_cli(config: Path, *args: str, check: bool = True) -> subprocess.Complete
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([str(BIN / "loopguard"), *args, "--config", str(config)],
                           capture_output=True, text=True, env=env, check=check, timeout=120)
+
+
+def run_cli_here(config: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`loopguard ARGS --config CONFIG` run by click in this process, as `run_cli` reports it: for
+    tests of what a command does, not of the installed script (`run_cli` covers that). It saves a
+    new interpreter and its imports; the command still builds everything it builds from a shell
+    (its own checks and NLP engines)."""
+    from click.testing import CliRunner
+
+    from proxy.cli import main
+
+    argv = [*args, "--config", str(config)]
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    done = subprocess.CompletedProcess(["loopguard", *argv], result.exit_code, result.stdout, result.stderr)
+    if check:
+        done.check_returncode()
+    return done
 
 
 @dataclass
@@ -258,6 +316,7 @@ def start_server(config: Path, port: int, connections_log: Path, log_name: str =
         wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, "loopguard serve", timeout=90)
     except RuntimeError as exc:
         proc.kill()
+        proc.wait(timeout=10)  # reaped: an unreaped Popen warns, and warnings are errors here
         raise RuntimeError(f"{exc}\n{(config.parent / log_name).read_text()}") from exc
     return proc
 

@@ -19,6 +19,7 @@ the content one word per chunk (a word with the space before it), tool-call argu
 chunk, a last chunk per choice with its finish_reason, a usage chunk when
 `stream_options.include_usage` asks, then `[DONE]`. A leading tag changes how it streams:
   [stream pace=15]       waits 15 ms before each content chunk (a readable pace)
+  [stream words=50]      sends 50 words per content chunk (a long reply in fewer chunks)
   [stream cut=40]        drops the connection once 40 characters of content went out
   [stream malformed=40]  sends a broken data line once 40 characters went out, then ends
   [stream stall=40]      sends nothing more once 40 characters went out (holds the connection
@@ -119,7 +120,8 @@ def build_app() -> FastAPI:
         extras = _fields(prompt)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            chunks = _chunks(body["model"], messages, finish, created, extras, usage if include_usage else None)
+            chunks = _chunks(body["model"], messages, finish, created, extras, usage if include_usage else None,
+                             controls.get("words", 1))
             return StreamingResponse(_stream(chunks, controls), media_type="text/event-stream")
         reply = {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": created, "model": body["model"],
@@ -133,11 +135,11 @@ def build_app() -> FastAPI:
 
 
 def _chunks(model: str, messages: list[dict[str, Any]], finish: list[str], created: int, extras: dict[str, Any],
-            usage: dict[str, Any] | None) -> list[tuple[dict[str, Any], int]]:
+            usage: dict[str, Any] | None, words: int = 1) -> list[tuple[dict[str, Any], int]]:
     """The stream's chunks, the choices' interleaved, each with the number of content characters it carries."""
     top = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": created, "model": model,
            **extras.get("response", {})}
-    per_choice = [_choice_chunks(i, m, finish[i], extras.get("choice", {})) for i, m in enumerate(messages)]
+    per_choice = [_choice_chunks(i, m, finish[i], extras.get("choice", {}), words) for i, m in enumerate(messages)]
     out = [({**top, "choices": [choice]}, chars)
            for step in itertools.zip_longest(*per_choice) for item in step if item is not None for choice, chars in [item]]
     if usage is not None:
@@ -145,14 +147,17 @@ def _chunks(model: str, messages: list[dict[str, Any]], finish: list[str], creat
     return out
 
 
-def _choice_chunks(index: int, message: dict[str, Any], finish: str, extras: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+def _choice_chunks(index: int, message: dict[str, Any], finish: str, extras: dict[str, Any],
+                   words: int = 1) -> list[tuple[dict[str, Any], int]]:
     def choice(delta: dict[str, Any], chars: int = 0, **more: Any) -> tuple[dict[str, Any], int]:
         return {"index": index, "delta": delta, "finish_reason": None, **more}, chars
 
     first = {k: v for k, v in message.items() if k not in ("content", "tool_calls")}
     out = [choice({**first, "content": ""}, **extras)]
     content = message.get("content")
-    out += [choice({"content": word}, len(word)) for word in re.findall(r"\s*\S+|\s+$", content or "")]
+    pieces = re.findall(r"\s*\S+|\s+$", content or "")
+    grouped = ["".join(pieces[k:k + words]) for k in range(0, len(pieces), words)]
+    out += [choice({"content": piece}, len(piece)) for piece in grouped]
     for n, call in enumerate(message.get("tool_calls") or []):
         function = call["function"]
         out.append(choice({"tool_calls": [{"index": n, "id": call["id"], "type": call["type"],

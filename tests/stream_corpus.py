@@ -27,14 +27,15 @@ def _stitched(texts: list[str], name: str) -> list[tuple[str, str]]:
     return [(f"{name}+{i}", "\n\n".join(texts[i : i + PER_REPLY])) for i in range(0, len(texts), PER_REPLY)]
 
 
-def pii_texts() -> list[tuple[str, str]]:
-    """(id, text) for the default policy: the PII eval sets and tables, alone and stitched."""
+def pii_texts(sets: list[str] | None = None, tables: bool = True) -> list[tuple[str, str]]:
+    """(id, text) for the default policy: the PII eval `sets` alone and stitched, and the PII
+    tables' texts (a caller may take them a part at a time)."""
     out: list[tuple[str, str]] = []
-    for name in PII_SETS:
+    for name in PII_SETS if sets is None else sets:
         rows = _jsonl(DATA / "eval" / f"{name}.jsonl")
         out += [(f"{name}:{r['id']}", r["text"]) for r in rows]
         out += _stitched([r["text"] for r in rows], name)
-    for table in sorted((DATA / "pii_tables").glob("*.yaml")):
+    for table in sorted((DATA / "pii_tables").glob("*.yaml")) if tables else []:
         data = yaml.safe_load(table.read_text())
         texts = [row[0] for row in data["found"]] + list(data["not_found"])
         out += [(f"{table.stem}:{i}", t) for i, t in enumerate(texts)]

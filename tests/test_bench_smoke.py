@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.independent  # stateless CPU-bound tests: spread over the xdist workers
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # (script, a line its table must print)

@@ -20,8 +20,8 @@ CONFIG = BrandConfig.model_validate({
 
 
 @pytest.fixture(scope="module")
-def brand() -> BrandCheck:
-    return BrandCheck(CONFIG, Resources())
+def brand(resources: Resources) -> BrandCheck:
+    return BrandCheck(CONFIG, resources)
 
 
 def rules(check: BrandCheck, text: str) -> list[tuple[str, str]]:
@@ -117,8 +117,9 @@ def test_negation_scope_for_claims(brand: BrandCheck, text: str, expected: list[
     ("The oracle of the data team approved it.", []),
     ("Check the oracles table.", []),
 ])
-def test_a_competitor_named_by_an_ordinary_word_counts_where_written_as_a_name(text: str, expected: list[tuple[str, str]]) -> None:
-    check = BrandCheck(BrandConfig.model_validate({"competitors": ["Oracle"]}), Resources())
+def test_a_competitor_named_by_an_ordinary_word_counts_where_written_as_a_name(resources: Resources, text: str,
+                                                                            expected: list[tuple[str, str]]) -> None:
+    check = BrandCheck(BrandConfig.model_validate({"competitors": ["Oracle"]}), resources)
     assert [(f.rule, text[f.start or 0 : f.end or 0]) for f in check.run(text, CheckContext())] == expected
 
 

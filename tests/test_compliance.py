@@ -22,15 +22,15 @@ CONFIG = ComplianceConfig.model_validate({
 
 
 @pytest.fixture(scope="module")
-def compliance() -> ComplianceCheck:
-    return ComplianceCheck(CONFIG, Resources())
+def compliance(resources: Resources) -> ComplianceCheck:
+    return ComplianceCheck(CONFIG, resources)
 
 
 @pytest.fixture(scope="module")
-def reader() -> ComplianceCheck:
+def reader(resources: Resources) -> ComplianceCheck:
     """A check whose limits are 0, so it reads every figure (a higher limit skips small ones)."""
     zero = [{**rule, "hold_above": 0, "block_above": None} for rule in (DISCOUNT, REFUND)]
-    return ComplianceCheck(ComplianceConfig.model_validate({"numbers": zero}), Resources())
+    return ComplianceCheck(ComplianceConfig.model_validate({"numbers": zero}), resources)
 
 
 def flagged(check: ComplianceCheck, text: str) -> list[tuple[str, str, str]]:
@@ -228,19 +228,19 @@ def test_number_rule_needs_a_limit() -> None:
         ComplianceConfig.model_validate({"numbers": [{"rule": "x", "meaning": "discount"}]})
 
 
-def test_number_rule_must_name_a_known_meaning() -> None:
+def test_number_rule_must_name_a_known_meaning(resources: Resources) -> None:
     config = ComplianceConfig.model_validate({"numbers": [{"rule": "x", "meaning": "dicsount", "hold_above": 1}]})
     with pytest.raises(CheckError, match="unknown meaning dicsount"):
-        ComplianceCheck(config, Resources())
+        ComplianceCheck(config, resources)
 
 
-def test_a_policy_can_add_cue_words_and_meanings() -> None:
+def test_a_policy_can_add_cue_words_and_meanings(resources: Resources) -> None:
     config = ComplianceConfig.model_validate({
         "numbers": [{"rule": "big_giveaway", "meaning": "discount", "cues": ["giveaway"], "hold_above": 20},
                     {"rule": "fast_ramp", "meaning": "ramp", "hold_above": 50}],
         "meanings": {"ramp": {"senses": [{"cues": ["ramp"]}]}},
     })
-    check = ComplianceCheck(config, Resources())
+    check = ComplianceCheck(config, resources)
     assert [f.rule for f in check.run("A 30% giveaway for early birds.", CheckContext())] == ["big_giveaway"]
     assert [f.rule for f in check.run("We plan a 60% ramp next year.", CheckContext())] == ["fast_ramp"]
 

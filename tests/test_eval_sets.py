@@ -20,6 +20,8 @@ from checks.resources import Resources
 from checks.types import CheckContext
 from tests.eval_report import report
 
+pytestmark = pytest.mark.independent  # stateless CPU-bound tests: spread over the xdist workers
+
 EVAL = Path(__file__).parent / "data" / "eval"
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from openai import OpenAI
 
+from checks.resources import Resources
 from proxy.config import load_settings
 from proxy.policy import load_policies
 from review_ui.prefs import source
@@ -75,13 +76,13 @@ def _export(proxy: Proxy, tmp_path: Path, fmt: str, *args: str, check: bool = Tr
 
 
 @pytest.fixture(scope="module")
-def masker(proxy: Proxy) -> Masker:
-    """The server's policies' PII checks, loaded once for the in-process exports."""
+def masker(proxy: Proxy, resources: Resources) -> Masker:
+    """The server's policies' PII checks, loaded once for the in-process exports (on the
+    session's NLP cache)."""
     from checks.registry import discover
-    from checks.resources import Resources
 
     settings = load_settings(proxy.config)
-    return Masker(lambda: load_policies(settings.policies_dir, discover(settings.check_plugins), Resources()))
+    return Masker(lambda: load_policies(settings.policies_dir, discover(settings.check_plugins), resources))
 
 
 def _write(proxy: Proxy, masker: Masker, out: Path, fmt: str, app: str = "prefs-review",

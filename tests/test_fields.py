@@ -394,7 +394,9 @@ BAD_INPUT = [
      '"response": {"system_fingerprint": "fp\\ud800"}}', 200, "allow", "ab"),
     ("control characters", 'FIELDS: {"message": {"content": "Mail jane.roe@\\u0000example.com\\u001b now\\u0007"}}',
      200, "fix", "Mail <EMAIL_ADDRESS> now"),
-    ("100 KB output", f"REPEAT 3000: Write to {EMAIL} soon. ", 200, "fix", None),
+    # 100 KB streamed 50 words a chunk (300 chunks, not 15,000): the guard still reads all 100 KB
+    # and masks every copy; one word a chunk is what the other stream tests send.
+    ("100 KB output", f"[stream words=50] REPEAT 3000: Write to {EMAIL} soon. ", 200, "fix", None),
     ("500-level tool-call JSON", f"TOOL: {_nested(500)}", 200, "fix", None),
     # litellm's own parse of the arguments gives up (RecursionError): an upstream error, no text.
     ("10,000-level tool-call JSON", f"TOOL: {_nested(10_000)}", 502, None, None),

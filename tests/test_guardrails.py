@@ -10,11 +10,11 @@ from checks.types import CheckContext, CheckError
 
 
 @pytest.fixture(scope="module")
-def guardrails() -> GuardrailsCheck:
+def guardrails(resources: Resources) -> GuardrailsCheck:
     return GuardrailsCheck(GuardrailsConfig.model_validate({"validators": [
         {"validator": "loopguard/no_shouting", "rule": "shouting", "action": "hold"},
         {"validator": "guardrails_ai.secrets_present:SecretsPresent", "rule": "secret", "action": "block"},
-    ]}), Resources())
+    ]}), resources)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -39,7 +39,7 @@ def test_telemetry_is_off_after_building(guardrails: GuardrailsCheck) -> None:
     assert settings.rc.enable_metrics is False
 
 
-def test_unknown_validator_is_a_clear_error() -> None:
+def test_unknown_validator_is_a_clear_error(resources: Resources) -> None:
     with pytest.raises(CheckError, match="not registered"):
         GuardrailsCheck(GuardrailsConfig.model_validate({"validators": [{"validator": "nope/nope", "rule": "x"}]}),
-                        Resources())
+                        resources)

@@ -14,7 +14,7 @@ from proxy.guard import GuardResult
 from proxy.holds import new_review_item
 from proxy.policy import Policy, parse_policy, shipped_policies_dir
 from proxy.triage import triage
-from tests.conftest import BIN, run_cli
+from tests.conftest import BIN, run_cli, run_cli_here
 
 MINIMAL_CONFIG = "model_list: [{model_name: m, litellm_params: {model: openai/m}}]\ndatabase_url: sqlite:///DB\n"
 
@@ -28,7 +28,7 @@ def config(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in shipped_policies_dir().glob("*.yaml")))
 def test_policy_test_passes_for_every_shipped_policy(config: Path, name: str) -> None:
-    result = run_cli(config, "policy", "test", name, check=False)
+    result = run_cli_here(config, "policy", "test", name, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert " 0 failed" in result.stdout
 
@@ -40,7 +40,7 @@ def test_policy_test_fails_loudly_on_a_miss(config: Path, tmp_path: Path) -> Non
         "name: strict\nreason_codes: [{code: ok, label: OK}]\n"
         "playbook: [{text: 'hello', expect: block}]\n")
     config.write_text(config.read_text() + "policies_dir: policies\n")
-    result = run_cli(config, "policy", "test", "strict", check=False)
+    result = run_cli_here(config, "policy", "test", "strict", check=False)
     assert result.returncode == 1
     assert "MISS" in result.stdout and "1 failed" in result.stdout
 

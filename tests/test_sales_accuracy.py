@@ -17,12 +17,14 @@ from checks.resources import Resources
 from proxy.policy import LoadedPolicy, load_policy, shipped_policies_dir
 from tests.eval_report import report
 
+pytestmark = pytest.mark.independent  # stateless CPU-bound tests: spread over the xdist workers
+
 HOLDOUT = Path(__file__).parent / "data" / "eval" / "sales_holdout.jsonl"
 
 
 @pytest.fixture(scope="module")
-def loaded() -> LoadedPolicy:
-    return load_policy(shipped_policies_dir() / f"{POLICY}.yaml", discover(), Resources())
+def loaded(resources: Resources) -> LoadedPolicy:
+    return load_policy(shipped_policies_dir() / f"{POLICY}.yaml", discover(), resources)
 
 
 @pytest.mark.parametrize(("path", "target"), [(SHARED_SET, 0.97), (OWN_SET, 0.97), (EXTRA_SET, 0.97), (HOLDOUT, 0.95)],

@@ -17,8 +17,10 @@ from checks.resources import Resources
 from checks.types import CheckContext
 from proxy.policy import LoadedPolicy, load_policies
 from tests.eval_report import report
-from tests.stream_corpus import pii_texts, playbook_texts, sales_texts
+from tests.stream_corpus import PII_SETS, pii_texts, playbook_texts, sales_texts
 from tests.streaming import stream, words
+
+pytestmark = pytest.mark.independent  # stateless CPU-bound tests: spread over the xdist workers
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +29,17 @@ def policies(resources: Resources) -> dict[str, LoadedPolicy]:
 
 
 def _jobs(part: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-    if part == "pii":
-        return [("default", i, t, {}) for i, t in pii_texts()]
+    if part in PII_SETS:
+        return [("default", i, t, {}) for i, t in pii_texts([part], tables=False)]
+    if part == "pii tables":
+        return [("default", i, t, {}) for i, t in pii_texts([], tables=True)]
     if part == "playbooks":
         return playbook_texts()
     return [(part, i, t, m) for i, t, m in sales_texts()]
 
 
-@pytest.mark.parametrize("part", ["pii", "sales-email", "support-reply", "playbooks"])
+# The PII texts a set at a time: the same texts as one part, in pieces xdist can spread.
+@pytest.mark.parametrize("part", [*PII_SETS, "pii tables", "sales-email", "support-reply", "playbooks"])
 def test_streamed_and_whole_replies_end_the_same(policies: dict[str, LoadedPolicy], part: str) -> None:
     differ = []
     jobs = _jobs(part)

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import BIN, ROOT, Proxy, run_cli
+from tests.conftest import BIN, ROOT, Proxy, run_cli, run_cli_here
 
 
 def cli_with_stdin(config: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -85,12 +85,13 @@ def test_reviews_decide_goes_through_the_same_checks_as_the_ui(proxy: Proxy) -> 
     raw = httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, json={
         "model": "fake-model", "messages": [{"role": "user", "content": "REPLY: I've approved a $900 refund."}]})
     review_id = raw.headers["X-Loopguard-Review-Id"]
-    outsider = run_cli(proxy.config, "reviews", "decide", review_id, "--as", "cli-outsider@example.com",
-                       "--action", "approve", "--reason", "approved_as_is", check=False)
+    outsider = run_cli_here(proxy.config, "reviews", "decide", review_id, "--as", "cli-outsider@example.com",
+                            "--action", "approve", "--reason", "approved_as_is", check=False)
     assert outsider.returncode != 0 and f"No review {review_id}" in outsider.stderr
-    blocked = run_cli(proxy.config, "reviews", "decide", review_id, "--as", "cli-decider@example.com", "--action", "edit",
-                      "--reason", "refund_over_limit", "--text", "Card 4111 1111 1111 1111.", check=False)
+    blocked = run_cli_here(proxy.config, "reviews", "decide", review_id, "--as", "cli-decider@example.com",
+                           "--action", "edit", "--reason", "refund_over_limit", "--text", "Card 4111 1111 1111 1111.",
+                           check=False)
     assert blocked.returncode != 0 and "still breaks policy" in blocked.stderr
-    done = run_cli(proxy.config, "reviews", "decide", review_id, "--as", "cli-decider@example.com", "--action", "approve",
-                   "--reason", "refund_approved")
+    done = run_cli_here(proxy.config, "reviews", "decide", review_id, "--as", "cli-decider@example.com",
+                        "--action", "approve", "--reason", "refund_approved")
     assert f"review {review_id}: approved" in done.stdout
