@@ -158,7 +158,7 @@ async def _assembled(chunks: Any) -> dict[str, Any]:
     return _without_created(assembly.response())
 
 
-@pytest.mark.filterwarnings("ignore:Item 'index' on TypedDict:UserWarning")  # litellm's stream types, imported late
+@pytest.mark.filterwarnings("ignore:Item '.+' on TypedDict:UserWarning")  # litellm's stream types, imported late
 @pytest.mark.parametrize("prompt", PROMPTS[:2])
 def test_a_direct_stream_spells_what_the_routers_stream_spells(upstream: FakeUpstream, prompt: str) -> None:
     routed = _upstream(upstream)
