@@ -5,6 +5,7 @@ User-Agent, so a test can tell which of the two sent it."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -157,7 +158,7 @@ async def _assembled(chunks: Any) -> dict[str, Any]:
     return _without_created(assembly.response())
 
 
-@pytest.mark.filterwarnings("ignore:Item 'index' on TypedDict:UserWarning")  # litellm's stream types, imported late
+@pytest.mark.filterwarnings("ignore:Item '.+' on TypedDict:UserWarning")  # litellm's stream types, imported late
 @pytest.mark.parametrize("prompt", PROMPTS[:2])
 def test_a_direct_stream_spells_what_the_routers_stream_spells(upstream: FakeUpstream, prompt: str) -> None:
     routed = _upstream(upstream)
@@ -255,6 +256,7 @@ SSE_BODIES = [
     (_sse(CHUNK % ("Hi", "null"), CHUNK % (" there", '"stop"'), "data: [DONE]"), ["Hi", " there"]),
     (_sse(": keep-alive", "event: message\n" + CHUNK % ("Hi", '"stop"'), "data:[DONE]"), ["Hi"]),
     (_sse(CHUNK % ("Hi", '"stop"')), ["Hi"]),  # no [DONE], but every choice finished
+    (_sse(CHUNK % ("a\\ud800b", '"stop"')), ["a\ud800b"]),  # a lone surrogate escape is read (the guard removes it)
     (_sse(CHUNK % ("Hi", "null")), "upstream_error"),  # ended before anything finished: cut
     (_sse(CHUNK % ("Hi", "null"), 'data: {"id": "x", "choices": [{"delta": {"content": "tru'), "upstream_error"),
     (_sse(CHUNK % ("Hi", "null"), "data: [1, 2]"), "upstream_error"),
@@ -296,3 +298,19 @@ def test_keep_alive_comments_do_not_keep_a_stalled_direct_stream_open() -> None:
     with pytest.raises(ApiError) as err:
         run_async(read())
     assert err.value.code == "upstream_stalled"
+
+
+def test_a_slow_reader_is_not_a_stalled_upstream() -> None:
+    """The time the guard spends between chunks (checks running) is not upstream silence."""
+    from proxy.upstream.direct import DirectStream
+
+    async def read() -> list[str]:
+        body = _sse(CHUNK % ("a", "null"), CHUNK % ("b", '"stop"'), "data: [DONE]")
+        stream = DirectStream(httpx.Response(200, stream=httpx.ByteStream(body)), idle_s=0.05)
+        contents = []
+        async for chunk in stream:
+            contents.append(chunk["choices"][0]["delta"]["content"])
+            await asyncio.sleep(0.2)
+        return contents
+
+    assert run_async(read()) == ["a", "b"]

@@ -209,6 +209,19 @@ def _moved(value: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
     return kept
 
 
+def _loads(data: str | bytes) -> Any:
+    """The JSON value, or None when it is not JSON. orjson first; the standard parser where
+    orjson refuses a lone surrogate escape (litellm reads those, and the guard removes them)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _litellm_refuses(reply: dict[str, Any]) -> bool:
     """Whether litellm's conversion of this reply fails: a message whose content is a list of
     parts, or tool-call arguments nested deeper than Python's JSON parser goes. The Router then
@@ -284,10 +297,7 @@ class DirectClient:
         if response.status_code != 200:
             log.info("direct call got HTTP %s; the Router takes over", response.status_code)
             return None
-        try:
-            reply = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            reply = None
+        reply = _loads(response.content)
         if not isinstance(reply, dict) or not isinstance(reply.get("choices"), list) or _litellm_refuses(reply):
             log.info("direct call got a body that litellm would not take as a completion; the Router takes over")
             return None
@@ -336,6 +346,7 @@ class DirectStream:
         return self
 
     async def __anext__(self) -> dict[str, Any]:
+        self._last_event = time.monotonic()  # the time the reader spends between chunks is not the upstream's
         try:
             async for line in self._lines:
                 if not line.startswith("data:"):  # blank separators, comments, `event:` and `id:` lines
@@ -360,10 +371,7 @@ class DirectStream:
         raise StopAsyncIteration
 
     def _chunk(self, data: str) -> dict[str, Any]:
-        try:
-            chunk = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            chunk = None
+        chunk = _loads(data)
         if not isinstance(chunk, dict):
             log.warning("upstream stream sent an event that is not a JSON object")
             raise failed()
