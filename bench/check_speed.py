@@ -37,7 +37,7 @@ resources = Resources()
 checks = {"compliance": ComplianceCheck(ComplianceConfig.model_validate(policy["compliance"]), resources),
           "brand": BrandCheck(BrandConfig.model_validate(policy["brand"]), resources)}
 try:
-    from checks.syntax import Syntax
+    from checks.language.syntax import Syntax
     parser = Syntax.shared(resources)
 except ImportError:
     parser = None

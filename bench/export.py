@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from proxy.models import Decision, Interaction, ReviewItem, utcnow  # noqa: E402
-from proxy.store import Store  # noqa: E402
+from proxy.store.database import Store  # noqa: E402
+from proxy.store.models import Decision, Interaction, ReviewItem, utcnow  # noqa: E402
 
 FORMATS = ("trl", "openai-dpo", "hh", "kto", "jsonl", "parquet")
 CHUNK = 5_000

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checks.engine import CheckSuite  # noqa: E402
-from checks.normalize import normalize  # noqa: E402
+from checks.language.normalize import normalize  # noqa: E402
 from checks.registry import discover  # noqa: E402
 from checks.resources import Resources  # noqa: E402
 from checks.types import CheckContext, Finding  # noqa: E402

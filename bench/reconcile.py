@@ -26,8 +26,8 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from proxy.models import App, Decision, Interaction, ReviewItem
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import App, Decision, Interaction, ReviewItem
 
 HELD = "REPLY: Deal {n}: we can do 35% off this quarter."
 PLAIN = "REPLY: Thanks for your note {n}; see you Tuesday."

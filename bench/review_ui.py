@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
-from proxy.models import Interaction, ReviewItem, utcnow  # noqa: E402
 from proxy.services import free_port, wait_until_up  # noqa: E402
-from proxy.store import Store  # noqa: E402
+from proxy.store.database import Store  # noqa: E402
+from proxy.store.models import Interaction, ReviewItem, utcnow  # noqa: E402
 from review_ui.accounts.auth import hash_password  # noqa: E402
 
 PASSWORD = "bench-password-123"

@@ -72,7 +72,7 @@ def evaluate(path: Path, loaded: Any = None) -> Report:
     from checks.resources import Resources
     from checks.types import CheckContext
     from proxy.policy import load_policy, shipped_policies_dir
-    from proxy.triage import triage
+    from proxy.review.triage import triage
 
     if loaded is None:
         loaded = load_policy(shipped_policies_dir() / f"{POLICY}.yaml", discover(), Resources())

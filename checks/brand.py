@@ -28,13 +28,13 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checks.english import EnglishWords
-from checks.layout import Segment, segments
-from checks.negation import is_negated
-from checks.phrases import PhraseMatcher
+from checks.language.english import EnglishWords
+from checks.language.negation import is_negated
+from checks.language.phrases import PhraseMatcher
+from checks.language.syntax import Syntax
+from checks.language.words import Stemmer, Token, last_words_start, tokenize
+from checks.meaning.layout import Segment, segments
 from checks.resources import Resources
-from checks.syntax import Syntax
-from checks.text import Stemmer, Token, last_words_start, tokenize
 from checks.types import Action, CheckContext, Finding, Severity, line_start
 
 _CLAUSE_BREAK = re.compile(r"[;:](?=\s)|\s[—–-]\s")

@@ -2,17 +2,17 @@
 
 - Number rules name the meaning they limit (`discount`, `refund`, ...; see meanings.yaml)
   and a unit. Every percentage, fraction, decimal share and money amount of the output is
-  read for its meaning from its sentence's structure (`checks.reading`); one with no cue of
+  read for its meaning from its sentence's structure (`checks.meaning.reading`); one with no cue of
   its own takes it from a label before a colon, its table column's header, its list's
-  heading or the sentence before (`checks.layout`). A value above `hold_above` holds,
+  heading or the sentence before (`checks.meaning.layout`). A value above `hold_above` holds,
   above `block_above` blocks. "List prices rise 30%" is a price increase, not a discount;
   "you'd pay 70% of list" is a 30% discount; "I can't do 35%" offers nothing.
-- A JSON object or array (tool-call arguments) is read field by field (`checks.arguments`):
+- A JSON object or array (tool-call arguments) is read field by field (`checks.meaning.arguments`):
   a numeric field whose key names a meaning ("discount_percent", "refund_amount") is that
   meaning; one too deeply nested to read holds.
 - In a stream, a figure is settled once its sentence (list item, table cell) has ended, since
   its meaning can come from any word of it; a JSON document is read only once it is whole.
-  A stream's window reaches back to the line of prose above (`checks.layout.context_start`),
+  A stream's window reaches back to the line of prose above (`checks.meaning.layout.context_start`),
   which holds all a figure's context; to the start when a figure may add to an earlier one
   ("another 10 points") or the output is JSON.
 - Metadata rules: a request field compared with a value (`deal_value` >= 100000) flags the
@@ -31,15 +31,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from spacy.tokens import Doc
 
-from checks import arguments
-from checks.layout import Segment, context_start, segments
-from checks.meanings import Lexicon, Meaning
-from checks.quantities import Quantity, Unit, find_quantities
-from checks.reading import Reading, anchor, is_generic_bound, measured_noun, offer_negated, read
+from checks.language.syntax import Syntax
+from checks.language.words import Stemmer
+from checks.meaning import arguments
+from checks.meaning.layout import Segment, context_start, segments
+from checks.meaning.lexicon import Lexicon, Meaning
+from checks.meaning.quantities import Quantity, Unit, find_quantities
+from checks.meaning.reading import Reading, anchor, is_generic_bound, measured_noun, offer_negated, read
+from checks.meaning.triggers import Triggers, limited_meanings
 from checks.resources import Resources
-from checks.syntax import Syntax
-from checks.text import Stemmer
-from checks.triggers import Triggers, limited_meanings
 from checks.types import Action, CheckContext, CheckError, Comparison, Finding, Severity, compare, reach_back
 
 # "another 10 points", "a further 5%": the value adds to the one stated before it.
@@ -128,7 +128,7 @@ class ComplianceCheck:
             raise CheckError(f"compliance.numbers: unknown meaning {', '.join(unknown)} (known: {', '.join(self.lexicon.meanings)})")
         self.lexicon = self.lexicon.extended({}, cues)
         self.syntax = Syntax.shared(resources) if config.numbers else None
-        # Only sentences that could give a figure a limited meaning are parsed (checks.triggers).
+        # Only sentences that could give a figure a limited meaning are parsed (checks.meaning.triggers).
         self.limited = limited_meanings((r.meaning for r in config.numbers), self.lexicon)
         self.triggers = Triggers(self.lexicon, self.limited, self.syntax.lemma_exceptions() if self.syntax else {}, Stemmer())
         # A figure that no reading can push over a limit is not read: its unit is limited by no

@@ -1,6 +1,6 @@
 """Runs a policy's checks over a text and applies the fixes they propose.
 
-Checks read the normalised view of the text (`checks.normalize`), so look-alike letters,
+Checks read the normalised view of the text (`checks.language.normalize`), so look-alike letters,
 zero-width characters and spelled-out values cannot walk around them; the engine maps
 every finding back onto the original characters, so fixes apply to the text as written.
 Checks know nothing of this.
@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from checks.normalize import NormalizedText, normalize
+from checks.language.normalize import NormalizedText, normalize
 from checks.registry import CheckFactory
 from checks.resources import Resources
 from checks.types import Action, Check, CheckContext, CheckError, Finding, StreamingCheck, WindowedCheck

@@ -35,8 +35,8 @@ from presidio_anonymizer.entities import RecognizerResult as AnonymizerSpan
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checks.context import FastLemmaContextAwareEnhancer
+from checks.language.nlp import TOKEN, LeanSpacyNlpEngine
 from checks.names.lexicon import NameLexicon
-from checks.nlp import TOKEN, LeanSpacyNlpEngine
 from checks.recognizers.credit_card import CreditCardRecognizer
 from checks.recognizers.email import EmailRecognizer
 from checks.recognizers.ip_address import IpAddressRecognizer

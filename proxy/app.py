@@ -1,11 +1,11 @@
 """The ASGI app: the gateway's routes and the review UI with its JSON API, wrapped in the
 request id, the body limits and the review UI's security headers; every error leaves in
-OpenAI's shape (`proxy.errors`).
+OpenAI's shape (`proxy.http.errors`).
 
 `routes` picks what one process serves: `all`, `proxy` (the OpenAI-compatible routes apps
 call) or `review` (the reviewers' web app and JSON API), so a company can expose the proxy
 to apps and keep the review UI internal. Every process runs the background sweeps
-(`proxy.sweeps`): they work on the shared database and never do anything twice.
+(`proxy.review.sweeps`): they work on the shared database and never do anything twice.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
-from proxy import chat, routes, sweeps
-from proxy.errors import (
+from proxy.gateway import Gateway
+from proxy.http import chat, routes
+from proxy.http.errors import (
     ApiError,
     handle_api_error,
     handle_database_down,
@@ -31,9 +32,9 @@ from proxy.errors import (
     handle_unexpected,
     handle_validation_error,
 )
-from proxy.gateway import Gateway
-from proxy.limits import BodySizeLimit
-from proxy.request_log import RequestId
+from proxy.http.limits import BodySizeLimit
+from proxy.http.request_log import RequestId
+from proxy.review import sweeps
 from proxy.shutdown import drain_on_exit
 from review_ui import api as review_api
 from review_ui import pages

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from proxy.review.webhooks import review_link
 from proxy.services import free_port, wait_until_up
-from proxy.store import Store
-from proxy.webhooks import review_link
+from proxy.store.database import Store
 
 HOST = "127.0.0.1"
 PROXY_PORT = 4000

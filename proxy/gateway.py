@@ -20,14 +20,14 @@ from starlette.concurrency import run_in_threadpool
 from checks.registry import discover
 from checks.resources import Resources
 from proxy.config import ConfigError, Settings
-from proxy.errors import ApiError
-from proxy.models import App
-from proxy.notices import Notices
+from proxy.http.errors import ApiError
 from proxy.policy import LoadedPolicy, load_policies
-from proxy.sealing import KEY_ENV
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import App
+from proxy.store.notices import Notices
+from proxy.store.sealing import KEY_ENV
+from proxy.store.unlogged import DatabaseFallback
 from proxy.telemetry import Telemetry
-from proxy.unlogged import DatabaseFallback
 from proxy.upstream import Upstream
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ class Gateway:
     policies: dict[str, LoadedPolicy]
     telemetry: Telemetry
     notices: Notices
-    db_errors: DatabaseFallback  # on_db_error (proxy.unlogged)
+    db_errors: DatabaseFallback  # on_db_error (proxy.store.unlogged)
     _checks: list[anyio.CapacityLimiter] = field(default_factory=list)  # made on first use, inside the loop
 
     async def run_checks(self, fn: Callable[..., T], *args: Any) -> T:

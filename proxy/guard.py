@@ -16,7 +16,7 @@ from checks.engine import apply_fixes
 from checks.types import CheckContext, Finding
 from proxy import fields
 from proxy.policy import LoadedPolicy
-from proxy.triage import Verdict, triage
+from proxy.review.triage import Verdict, triage
 
 
 @dataclass

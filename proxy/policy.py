@@ -20,8 +20,8 @@ from checks.registry import CheckFactory
 from checks.resources import Resources
 from checks.types import Action, CheckError, Comparison, Severity
 from proxy.config import ConfigError, format_validation_error, read_yaml
-from proxy.quotas import Limits
-from proxy.sealing import StoreRaw
+from proxy.store.quotas import Limits
+from proxy.store.sealing import StoreRaw
 
 DecisionAction = Literal["approve", "edit", "reject", "escalate"]
 
@@ -82,7 +82,7 @@ class PlaybookExample(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     rules: list[str] = Field(default_factory=list, description="rules that must fire")
     note: str = ""
-    prompt: str = Field("", description="the user message a gold item shows with the text (proxy.gold)")
+    prompt: str = Field("", description="the user message a gold item shows with the text (proxy.review.gold)")
 
 
 class Policy(BaseModel):
@@ -108,7 +108,7 @@ class Policy(BaseModel):
     gold_floor: float = Field(0.8, ge=0.0, le=1.0, description="gold accuracy below which a reviewer is flagged")
     gold_min: int = Field(10, ge=1, description="gold decisions a reviewer needs before the floor applies")
     limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
-    store_raw: StoreRaw = "clear"  # how raw outputs are kept (proxy.sealing)
+    store_raw: StoreRaw = "clear"  # how raw outputs are kept (proxy.store.sealing)
 
     @model_validator(mode="after")
     def _unique_reason_codes(self) -> Policy:

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 from proxy.app import Routes, create_app
 from proxy.config import config_path, load_settings
 from proxy.gateway import Gateway
-from proxy.request_log import configure
+from proxy.http.request_log import configure
 
 
 def worker_app() -> ASGIApp:

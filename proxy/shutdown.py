@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from proxy.notices import Notices
+from proxy.store.notices import Notices
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 

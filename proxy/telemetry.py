@@ -22,8 +22,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from proxy.models import Decision, ReviewItem, utcnow
-from proxy.store import OPEN_STATUSES, Store
+from proxy.store.database import OPEN_STATUSES, Store
+from proxy.store.models import Decision, ReviewItem, utcnow
 
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 

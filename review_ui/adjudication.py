@@ -5,7 +5,7 @@ disagreement when its reviewers' final decisions differ in action or reason code
 (or admin) rules on it: the winning action, text (for an edit), reason code and a note. The
 ruling is a `Decision` of kind `adjudication`, recorded in the audit log; it changes nothing
 an app already received, and it is the decision exports build their records from
-(`proxy.models.ruling`). A later ruling replaces an earlier one.
+(`proxy.store.models.ruling`). A later ruling replaces an earlier one.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from proxy.errors import ApiError
 from proxy.gateway import Gateway
-from proxy.holds import released_after
-from proxy.models import FINAL_ACTIONS, App, Decision, ReviewItem
-from proxy.store import Store
+from proxy.http.errors import ApiError
+from proxy.review.holds import released_after
+from proxy.store.database import Store
+from proxy.store.models import FINAL_ACTIONS, App, Decision, ReviewItem
 from review_ui import decisions, overlap
 from review_ui.accounts.access import Viewer
 

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from proxy.errors import ApiError
 from proxy.gateway import Gateway
-from proxy.models import ReviewItem
-from proxy.requests import bearer_token
-from proxy.webhooks import review_link
+from proxy.http.errors import ApiError
+from proxy.http.requests import bearer_token
+from proxy.review.webhooks import review_link
+from proxy.store.models import ReviewItem
 from review_ui import decisions, overlap, queue
 from review_ui.accounts.access import Viewer, masked_candidate, viewer_for
 from review_ui.prefs.masking import Masker

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from proxy import webhooks
-from proxy.errors import ApiError
 from proxy.gateway import Gateway
-from proxy.holds import released_after
-from proxy.models import FINAL_ACTIONS, Decision, Interaction, ReviewItem, utcnow
+from proxy.http.errors import ApiError
 from proxy.policy import LoadedPolicy, Policy, ReasonCode
+from proxy.review import webhooks
+from proxy.review.holds import released_after
+from proxy.store.models import FINAL_ACTIONS, Decision, Interaction, ReviewItem, utcnow
 from review_ui import drafts, overlap, queue
 from review_ui.accounts.access import Viewer
 

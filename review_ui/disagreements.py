@@ -14,9 +14,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from proxy.errors import ApiError
 from proxy.gateway import Gateway
-from proxy.requests import bearer_token
+from proxy.http.errors import ApiError
+from proxy.http.requests import bearer_token
 from review_ui import adjudication, decisions
 from review_ui.accounts import sessions
 from review_ui.accounts.access import Viewer, viewer_for

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import col, delete, select
 
-from proxy.models import ReviewDraft, utcnow
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import ReviewDraft, utcnow
 
 
 @dataclass(frozen=True)

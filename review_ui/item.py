@@ -5,7 +5,7 @@ examples of the rules that fired, the two-person state, and the item's history a
 webhook deliveries. Plain data; the templates escape every string they print.
 
 The playbook lists the examples of the rules that fired, unless the policy mixes them into
-the queue as gold items (`proxy.gold`): then they are the answer key, shown on no item. While an overlap item collects independent decisions (`review_ui.overlap`), the page is
+the queue as gold items (`proxy.review.gold`): then they are the answer key, shown on no item. While an overlap item collects independent decisions (`review_ui.overlap`), the page is
 blind: it shows the item as pending, only the viewer's own decision and history, and no
 webhook deliveries.
 """
@@ -19,9 +19,9 @@ from typing import Any
 
 from proxy import fields
 from proxy.gateway import Gateway
-from proxy.models import FINAL_ACTIONS, AuditEntry, Decision, ReviewItem, WebhookAttempt, WebhookDelivery
 from proxy.policy import PlaybookExample, Policy, ReasonCode, Tier
-from proxy.webhooks import deliveries_for
+from proxy.review.webhooks import deliveries_for
+from proxy.store.models import FINAL_ACTIONS, AuditEntry, Decision, ReviewItem, WebhookAttempt, WebhookDelivery
 from review_ui import diff, highlight, overlap
 from review_ui.accounts.access import masked_candidate
 from review_ui.decisions import ACTIONS, claim_expires_at, live_claimer, reason_codes_for

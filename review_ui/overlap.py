@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, exists, update
 from sqlmodel import col, select
 
-from proxy.models import FINAL_ACTIONS, AuditEntry, Decision, ReviewItem
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import FINAL_ACTIONS, AuditEntry, Decision, ReviewItem
 
 DECIDED = ("approved", "edited", "rejected")
 

@@ -21,12 +21,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from proxy.errors import ApiError
 from proxy.fields import sanitize_text
 from proxy.gateway import Gateway
 from proxy.guard import check_context, check_text, public_finding
-from proxy.models import ReviewItem
-from proxy.store import MAX_ID
+from proxy.http.errors import ApiError
+from proxy.store.database import MAX_ID
+from proxy.store.models import ReviewItem
 from review_ui import decisions, diff, disagreements, drafts, item, queue
 from review_ui.accounts import admin, login, sessions
 from review_ui.accounts.access import Viewer, masked_candidate, viewer_for

@@ -24,10 +24,10 @@ import yaml
 
 from checks.types import CheckContext
 from proxy.config import ConfigError
-from proxy.models import ruling
 from proxy.policy import LoadedPolicy, PlaybookExample, policy_files
-from proxy.store import Store
-from proxy.triage import triage
+from proxy.review.triage import triage
+from proxy.store.database import Store
+from proxy.store.models import ruling
 from review_ui.prefs.masking import Masker
 
 DECIDED = ("approved", "edited", "rejected")

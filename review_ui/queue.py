@@ -21,8 +21,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
-from proxy.models import App, ReviewItem, User, utcnow
-from proxy.store import OPEN_STATUSES, Store
+from proxy.store.database import OPEN_STATUSES, Store
+from proxy.store.models import App, ReviewItem, User, utcnow
 from review_ui import overlap
 from review_ui.accounts.access import Viewer
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 from fastapi.templating import Jinja2Templates
 
-from proxy.models import utcnow
+from proxy.store.models import utcnow
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 

@@ -1,7 +1,7 @@
 """What every HTML route of the review UI shares: who is signed in, rendering a template
 with the signed-in context, and where to send someone who is not signed in.
 
-Errors are negotiated (`proxy.errors.negotiated`): a page that renders `error.html`, and every
+Errors are negotiated (`proxy.http.errors.negotiated`): a page that renders `error.html`, and every
 error raised under /review, is a readable page for a browser and OpenAI's error shape for
 anything else (a script, a monitor); both carry the request id, neither a traceback."""
 
@@ -14,9 +14,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from proxy.errors import error_response, wants_page
 from proxy.gateway import Gateway
-from proxy.request_log import current_request_id
+from proxy.http.errors import error_response, wants_page
+from proxy.http.request_log import current_request_id
 from review_ui.accounts import sessions
 from review_ui.accounts.access import Viewer, viewer_for
 
@@ -87,14 +87,14 @@ ERROR_CODES = {400: "invalid_request", 401: "unauthorized", 403: "permission_den
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    """The readable error page (`proxy.errors.ErrorPage`, installed as `app.state.error_page`)."""
+    """The readable error page (`proxy.http.errors.ErrorPage`, installed as `app.state.error_page`)."""
     return render(request, ERROR_PAGE, {"status": status, "message": message}, status=status)
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
            current: sessions.Current | None = None, viewer: Viewer | None = None,
            csp: str | None = None) -> Response:
-    """The template as a page; the error page only for a browser (`proxy.errors.wants_page`),
+    """The template as a page; the error page only for a browser (`proxy.http.errors.wants_page`),
     anything else gets its message in OpenAI's error shape."""
     if name == ERROR_PAGE and not wants_page(request):
         return error_response(status, str(context.get("message", "")), ERROR_CODES.get(status, "error"))

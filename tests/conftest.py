@@ -40,7 +40,7 @@ from tests.fake_upstream import FakeUpstream
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-    from proxy.store import Store
+    from proxy.store.database import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; `make test` installs it
@@ -234,7 +234,7 @@ class Proxy:
 
     def store(self) -> Store:
         """The server's database, opened in the test process (for grants and time travel)."""
-        from proxy.store import Store
+        from proxy.store.database import Store
 
         return Store(f"sqlite:///{self.db}")
 

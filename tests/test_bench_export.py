@@ -10,7 +10,7 @@ import pytest
 
 from bench.export import seed
 from bench.review_ui import fresh_postgres_database
-from proxy.store import Store
+from proxy.store.database import Store
 from review_ui.prefs import source
 from review_ui.prefs.export import Selection, write
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from proxy.models import Decision, Interaction, ReviewItem
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import Decision, Interaction, ReviewItem
 from review_ui.metrics.calibration import calibrate
 from tests.conftest import BIN, ROOT, Proxy, run_cli, write_config
 from tests.review_helpers import app_key, deferred

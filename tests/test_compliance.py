@@ -270,7 +270,7 @@ def test_bad_and_huge_input_is_read_or_held(compliance: ComplianceCheck, text: s
 
 @pytest.mark.parametrize("policy", ["sales-email", "support-reply"])
 def test_sentences_left_unparsed_hold_no_figure_a_rule_limits(resources: Resources, policy: str) -> None:
-    """The cheap pass before the parser (checks.triggers) skips only sentences whose figures no
+    """The cheap pass before the parser (checks.meaning.triggers) skips only sentences whose figures no
     rule limits: over the labelled sales texts and the playbooks, the figures with a limited
     meaning are the same whether every sentence is parsed or only the marked ones."""
     suite = load_policies(None, discover(), resources)[policy].suite

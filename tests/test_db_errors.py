@@ -53,7 +53,7 @@ def _pg(args: list[str]) -> None:
 def _postgres_outage(url: str) -> Iterator[Callable[[], None]]:
     """Yields `down()`: stops the server (fast shutdown: every connection drops). It is started
     again, with the options it was started with, on leaving."""
-    from proxy.store import make_engine
+    from proxy.store.database import make_engine
 
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -98,8 +98,8 @@ def test_a_database_that_goes_away_mid_run(database: str, on_db_error: str, tmp_
     from proxy.app import create_app
     from proxy.config import load_settings
     from proxy.gateway import Gateway
-    from proxy.models import Interaction, ReviewItem
-    from proxy.store import Store
+    from proxy.store.database import Store
+    from proxy.store.models import Interaction, ReviewItem
     from tests.conftest import write_config
 
     url = request.getfixturevalue("own_postgres") if database == "postgresql" else None

@@ -9,7 +9,7 @@ import pytest
 
 from proxy import demo
 from proxy.config import load_settings
-from proxy.store import Store
+from proxy.store.database import Store
 from review_ui.accounts.access import viewer_for
 from review_ui.accounts.auth import sign_in
 from tests.conftest import Proxy
@@ -33,7 +33,7 @@ def test_the_demo_reviewer_signs_in_with_the_printed_password(tmp_path: Path, mo
 
 
 def test_the_demo_samples_leave_the_held_draft_pending_for_the_reviewer(proxy: Proxy) -> None:
-    store = proxy.store()
+    store = proxy.store.database()
     key = proxy.key("demo-samples", "sales-email", "review", "defer")
     held = demo.run_samples(proxy.base_url, key, model="fake-model")  # the fake upstream echoes the samples back
     assert held is not None

@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from proxy.config import Settings
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.stream.assembly import StreamAssembly
 from proxy.upstream import STREAM_FIELDS, Upstream
 from proxy.upstream.direct import USER_AGENT, direct_routes

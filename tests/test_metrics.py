@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from proxy.models import Decision, Interaction, ReviewItem
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import Decision, Interaction, ReviewItem
 from review_ui.metrics.agreement import cohen_kappa, krippendorff_alpha
 from review_ui.metrics.figures import Window, compute
 from tests.conftest import run_cli, write_config

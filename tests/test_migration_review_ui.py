@@ -10,8 +10,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from proxy.migrate import MIGRATIONS, upgrade
-from proxy.store import Store, make_engine
+from proxy.store.database import Store, make_engine
+from proxy.store.migrate import MIGRATIONS, upgrade
 
 BEFORE_REVIEW_UI = "a890787ea6e1"
 FINDINGS = [{"check": "pii", "rule": "EMAIL_ADDRESS"}, {"check": "compliance", "rule": "unauthorized_discount"},

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from proxy.migrate import check, upgrade
-from proxy.store import Store, make_engine
+from proxy.store.database import Store, make_engine
+from proxy.store.migrate import check, upgrade
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:

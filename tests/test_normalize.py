@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.engine import CheckSuite
-from checks.normalize import normalize
+from checks.language.normalize import normalize
 from checks.types import CheckContext, Finding
 
 ZWSP, ZWNJ, ZWJ, WJ, SHY, BOM = "\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff"

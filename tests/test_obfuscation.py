@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.engine import apply_fixes
-from checks.normalize import normalize
+from checks.language.normalize import normalize
 from checks.registry import discover
 from checks.resources import Resources
 from checks.types import CheckContext, Finding
 from proxy.policy import LoadedPolicy, load_policy, shipped_policies_dir
-from proxy.triage import triage
+from proxy.review.triage import triage
 
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e", "\u200f", "\u2062", "\u180e"]
 # Look-alikes a reader takes for the Latin letter: Cyrillic, Greek, Armenian, Latin-extended.

@@ -1,4 +1,4 @@
-"""checks.phrases finds exactly the phrase matches that `checks.text.find_phrase` finds, word by
+"""checks.language.phrases finds exactly the phrase matches that `checks.language.words.find_phrase` finds, word by
 word: inflections, misspellings that are not English words, leetspeak, possessives, phrases
 that overlap and repeat."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from bench.replies import reply
-from checks.english import EnglishWords
-from checks.phrases import PhraseMatcher
+from checks.language.english import EnglishWords
+from checks.language.phrases import PhraseMatcher
+from checks.language.words import Stemmer, find_phrase, tokenize
 from checks.resources import Resources
-from checks.text import Stemmer, find_phrase, tokenize
 
 PHRASES = ["guarantee", "guaranteed results", "risk-free", "no risk", "100% uptime", "zero downtime", "never fails",
            "Globex", "Initech", "Umbrella", "you should sue", "legal advice", "your fault", "medical advice"]

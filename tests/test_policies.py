@@ -11,9 +11,9 @@ from checks.registry import discover
 from checks.types import Finding
 from proxy.config import ConfigError, load_settings
 from proxy.guard import GuardResult
-from proxy.holds import new_review_item
 from proxy.policy import Policy, parse_policy, shipped_policies_dir
-from proxy.triage import triage
+from proxy.review.holds import new_review_item
+from proxy.review.triage import triage
 from tests.conftest import BIN, run_cli, run_cli_here
 
 MINIMAL_CONFIG = "model_list: [{model_name: m, litellm_params: {model: openai/m}}]\ndatabase_url: sqlite:///DB\n"

@@ -71,7 +71,7 @@ def test_twenty_reviewers_claiming_from_one_queue_never_decide_an_item_twice(wor
                                                                              postgres_url: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from proxy.store import Store
+    from proxy.store.database import Store
 
     config, ports = workers
     key = run_cli(config, "keys", "create", "--app", "pg-crowd", "--policy", "sales-email", "--mode", "review",
@@ -120,7 +120,7 @@ def test_a_bounded_load_on_two_workers_reconciles_exactly(workers: tuple[Path, l
     = stored, under concurrent clients with provider errors and timeouts (bench/reconcile.py)."""
 
     from bench.reconcile import Mix, approve_all, count, drive
-    from proxy.store import Store
+    from proxy.store.database import Store
 
     config, ports = workers
     key = run_cli(config, "keys", "create", "--app", "pg-load", "--policy", "sales-email", "--mode", "review",

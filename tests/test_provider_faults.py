@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from proxy.config import Settings
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.upstream import Upstream
 from tests.conftest import Proxy
 from tests.fake_upstream import FakeUpstream
@@ -84,7 +84,7 @@ def test_an_unreachable_database_is_a_503_not_an_unlogged_pass(tmp_path: Any, up
 
     config = write_config(tmp_path, upstream.base_url)
     from proxy.config import load_settings
-    from proxy.store import Store
+    from proxy.store.database import Store
 
     settings = load_settings(config)
     store = Store(settings.database_url)

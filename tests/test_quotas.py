@@ -1,4 +1,4 @@
-"""Per-app caps and per-key rate limits (`proxy.quotas`): the counters on SQLite and on a
+"""Per-app caps and per-key rate limits (`proxy.store.quotas`): the counters on SQLite and on a
 shared PostgreSQL (many threads standing in for many workers), and the caps and the 429
 through the real proxy."""
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from proxy.errors import ApiError
-from proxy.quotas import Limits, add_tokens, take
-from proxy.store import Store
+from proxy.http.errors import ApiError
+from proxy.store.database import Store
+from proxy.store.quotas import Limits, add_tokens, take
 from tests.conftest import Proxy
 
 MINUTE_START = 1_800_000_000.0 - 1_800_000_000.0 % 60  # a clock-minute boundary

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from proxy.models import Interaction, ReviewItem, utcnow
-from proxy.retention import parse_age, prune
-from proxy.sealing import UNREADABLE, Sealer
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import Interaction, ReviewItem, utcnow
+from proxy.store.retention import parse_age, prune
+from proxy.store.sealing import UNREADABLE, Sealer
 from tests.conftest import Proxy, run_cli
 
 EMAIL = "dana.lee@example.com"
@@ -21,7 +21,7 @@ EMAIL = "dana.lee@example.com"
 
 def _stored_row(proxy: Proxy, interaction_id: int) -> str:
     """The interaction's candidates and findings as the database holds them (not through the store)."""
-    with proxy.store().engine.connect() as conn:
+    with proxy.store.database().engine.connect() as conn:
         row = conn.execute(text("SELECT candidates, findings FROM interaction WHERE id = :id"), {"id": interaction_id}).one()
     return json.dumps([row[0], row[1]]) if not isinstance(row[0], str) else row[0] + row[1]
 
@@ -43,7 +43,7 @@ def test_store_raw_decides_whether_the_raw_output_is_in_the_database(proxy: Prox
 
 def test_encrypted_outputs_are_read_raw_with_the_key_and_never_without(proxy: Proxy) -> None:
     interaction_id = _send(proxy, "sealed-raw")
-    store = proxy.store()
+    store = proxy.store.database()
     interaction = store.get_interaction(interaction_id)
     assert interaction is not None and EMAIL in interaction.candidates[0]["message"]["content"]
     assert interaction.candidates[0]["findings"][0]["text"] == EMAIL

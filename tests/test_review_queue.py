@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, update
 
-from proxy.models import ReviewItem, utcnow
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import ReviewItem, utcnow
 from review_ui import queue
 from review_ui.accounts.access import viewer_for
 

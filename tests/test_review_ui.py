@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Browser, expect
 
-from proxy.models import ReviewItem, ReviewSession, utcnow
+from proxy.store.models import ReviewItem, ReviewSession, utcnow
 from tests.conftest import Proxy
 from tests.review_helpers import (
     Keys,

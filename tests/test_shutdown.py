@@ -27,8 +27,8 @@ WORDS = "one two three four five six seven eight nine ten"
 
 
 def _first_item(db: Path) -> int | None:
-    from proxy.models import ReviewItem
-    from proxy.store import Store
+    from proxy.store.database import Store
+    from proxy.store.models import ReviewItem
 
     store = Store(f"sqlite:///{db}")
     try:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from proxy.migrate import check
-from proxy.models import Decision, ReviewItem
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.migrate import check
+from proxy.store.models import Decision, ReviewItem
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

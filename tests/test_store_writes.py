@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from proxy.models import Interaction
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import Interaction
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import openai
 import pytest
 from openai.types.chat import completion_create_params
 
-from proxy.chat_schema import ChatRequest
+from proxy.http.chat_schema import ChatRequest
 from tests.conftest import Proxy
 
 USER = [{"role": "user", "content": "REPLY: fine"}]

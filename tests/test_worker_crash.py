@@ -45,8 +45,8 @@ def test_kill_9_of_one_worker_loses_no_answered_request(postgres_url: str, upstr
 
 def _crash_under_load(config: Path, postgres_url: str, ports: list[int], started: list[subprocess.Popen[bytes]]) -> None:
     from bench.reconcile import NO_ANSWER, Mix, drive
-    from proxy.models import Interaction, ReviewItem
-    from proxy.store import Store
+    from proxy.store.database import Store
+    from proxy.store.models import Interaction, ReviewItem
 
     victim = started[0]
     tmp_path = config.parent

@@ -3,7 +3,7 @@
 Grouped numbers may use any of the separators people (or someone hiding a number) put
 between groups: spaces, dashes, dots, slashes, mixed ("4111.1111/1111 1111"). Digits
 spaced out one by one or split by invisible characters reach this recognizer already
-joined (`checks.normalize`). A Luhn-valid match scores 1.0 whichever pattern found it
+joined (`checks.language.normalize`). A Luhn-valid match scores 1.0 whichever pattern found it
 (presidio's rule for a validated result).
 """
 

@@ -5,14 +5,14 @@ fetches the suffix list over the network on first use; this one never does.
 
 Obfuscated addresses ("jane dot doe at example dot com", "jane[at]example.com",
 "jane%40example.com") need nothing here: the engine's normalised view
-(`checks.normalize`) writes them in their plain form before any recognizer runs.
+(`checks.language.normalize`) writes them in their plain form before any recognizer runs.
 """
 
 from __future__ import annotations
 
 from presidio_analyzer.predefined_recognizers import EmailRecognizer as PresidioEmailRecognizer
 
-from checks.domains import has_public_suffix
+from checks.language.domains import has_public_suffix
 
 
 class EmailRecognizer(PresidioEmailRecognizer):

@@ -11,7 +11,7 @@ from proxy.cli.common import ACTOR, MODES, config_option, settings, store
 from proxy.config import ConfigError, Settings
 
 if TYPE_CHECKING:
-    from proxy.models import App
+    from proxy.store.models import App
 
 
 def _webhook_url(url: str | None) -> str | None:
@@ -21,7 +21,7 @@ def _webhook_url(url: str | None) -> str | None:
 
 
 def _echo_secret(loaded: Settings, app: App) -> None:
-    from proxy.webhooks import WebhookConfigError, signing_secret
+    from proxy.review.webhooks import WebhookConfigError, signing_secret
 
     try:
         secret = signing_secret(loaded.secret_key, app)
@@ -106,7 +106,7 @@ def apps_list(config: str | None) -> None:
 @click.option("--url", default=None, help="The new URL; leave out to remove the webhook.")
 def apps_set_webhook(config: str | None, app_name: str, url: str | None) -> None:
     """Set (or remove) the app's webhook; a new URL gets a new signing secret, printed once."""
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
 
     loaded = settings(config)
     if _webhook_url(url) and not loaded.secret_key:
@@ -126,7 +126,7 @@ def apps_set_webhook(config: str | None, app_name: str, url: str | None) -> None
 @click.argument("origins", nargs=-1)
 def apps_frame_origins(config: str | None, app_name: str, origins: tuple[str, ...]) -> None:
     """Origins (https://crm.example.com) that may frame the app's /review/items/ID/embed; none: nobody."""
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
     from review_ui.accounts.admin import origin_list
 
     try:

@@ -17,7 +17,7 @@ from proxy.cli.common import config_option, settings, store
 
 if TYPE_CHECKING:
     from checks.registry import CheckFactory
-    from proxy.store import Store
+    from proxy.store.database import Store
     from review_ui.metrics.calibration import RuleStats
 
 

@@ -13,7 +13,7 @@ import click
 from proxy.config import ConfigError, Settings, config_path, load_settings
 
 if TYPE_CHECKING:
-    from proxy.store import Store
+    from proxy.store.database import Store
 
 MODES = ["monitor", "review", "command"]
 ROLES = ["reviewer", "lead", "admin", "ml"]
@@ -30,6 +30,6 @@ def settings(config: str | None) -> Settings:
 
 
 def store(config: str | None) -> Store:
-    from proxy.store import Store
+    from proxy.store.database import Store
 
     return Store(settings(config).database_url)

@@ -16,8 +16,8 @@ def db() -> None:
 @config_option
 def db_upgrade(config: str | None) -> None:
     """Migrate the database to this release's schema (creates it on first use)."""
-    from proxy.migrate import upgrade, versions
-    from proxy.store import make_engine
+    from proxy.store.database import make_engine
+    from proxy.store.migrate import upgrade, versions
 
     engine = make_engine(settings(config).database_url)
     before, head = versions(engine)
@@ -29,8 +29,8 @@ def db_upgrade(config: str | None) -> None:
 @config_option
 def db_status(config: str | None) -> None:
     """Say whether the database is at this release's schema; exit 1 if not."""
-    from proxy.migrate import SchemaError, require_current
-    from proxy.store import make_engine
+    from proxy.store.database import make_engine
+    from proxy.store.migrate import SchemaError, require_current
 
     try:
         require_current(make_engine(settings(config).database_url))

@@ -17,7 +17,7 @@ from proxy.cli.common import config_option, settings
 if TYPE_CHECKING:
     from proxy.config import Settings
     from proxy.policy import LoadedPolicy
-    from proxy.store import Store
+    from proxy.store.database import Store
 
 EXPORT_ROLES = ("ml", "admin")
 
@@ -77,7 +77,7 @@ def export(config: str | None, fmt: str, out: Path, since: str | None, until: st
     from rich.console import Console
     from rich.progress import Progress
 
-    from proxy.store import Store, StoreError
+    from proxy.store.database import Store, StoreError
     from review_ui.prefs import formats, source
     from review_ui.prefs.export import ExportError, Selection, write
     from review_ui.prefs.masking import Masker

@@ -20,7 +20,7 @@ def policy() -> None:
 @click.argument("name")
 def policy_test(config: str | None, name: str) -> None:
     """Run NAME's playbook; exit 1 on any example that does not get its expected decision."""
-    from proxy.playbook import run_playbook
+    from proxy.review.playbook import run_playbook
 
     try:
         results = run_playbook(settings(config), name)
@@ -57,8 +57,8 @@ def audit_verify(config: str | None) -> None:
                                             "go too). Open reviews are always kept.")
 def prune(config: str | None, older_than: str, force: bool) -> None:
     """Delete interactions older than the retention period (never open reviews)."""
-    from proxy.retention import parse_age
-    from proxy.retention import prune as run_prune
+    from proxy.store.retention import parse_age
+    from proxy.store.retention import prune as run_prune
 
     try:
         age = parse_age(older_than)

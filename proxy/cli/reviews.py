@@ -18,7 +18,7 @@ def reviews() -> None:
 @click.argument("review_id", type=int)
 def reviews_link(config: str | None, review_id: int) -> None:
     """The item's stable link in the review UI (and its embeddable view)."""
-    from proxy.webhooks import review_link
+    from proxy.review.webhooks import review_link
 
     loaded = settings(config)
     if store(config).get_review(review_id) is None:
@@ -40,9 +40,9 @@ def reviews_link(config: str | None, review_id: int) -> None:
 def reviews_decide(config: str | None, review_id: int, email: str, action: str, reason_code: str, note: str,
                    edited_text: str | None, candidate: int | None) -> None:
     """Decide an item as EMAIL (for scripts and break-glass use)."""
-    from proxy.errors import ApiError
     from proxy.gateway import Gateway
-    from proxy.migrate import SchemaError
+    from proxy.http.errors import ApiError
+    from proxy.store.migrate import SchemaError
     from review_ui.accounts.access import viewer_for
     from review_ui.decisions import DecisionIn, decide
 

@@ -27,9 +27,9 @@ def serve(config: str | None, host: str, port: int, log_level: str, routes_serve
 
     from proxy.app import Routes, create_app
     from proxy.gateway import Gateway
-    from proxy.migrate import SchemaError, require_current
-    from proxy.request_log import configure
-    from proxy.store import make_engine
+    from proxy.http.request_log import configure
+    from proxy.store.database import make_engine
+    from proxy.store.migrate import SchemaError, require_current
 
     configure(log_level)
     loaded = settings(config)

@@ -25,7 +25,7 @@ def users() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 def users_create(config: str | None, email: str, role: str) -> None:
     """Create a user; refuses an existing email. The API token is the last line."""
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
 
     try:
         user, token = store(config).create_user(email, role, ACTOR)
@@ -40,7 +40,7 @@ def users_create(config: str | None, email: str, role: str) -> None:
 @click.option("--email", required=True)
 def users_set_password(config: str | None, email: str) -> None:
     """Set the browser sign-in password: read from stdin when piped, else prompted twice."""
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
     from review_ui.accounts.auth import hash_password
 
     if sys.stdin.isatty():
@@ -71,7 +71,7 @@ def users_list(config: str | None) -> None:
 @click.option("--app", "app_name", required=True)
 def users_grant(config: str | None, email: str, app_name: str) -> None:
     """Let the user see (and by role decide) the app's review items."""
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
 
     try:
         changed = store(config).grant(email, app_name, ACTOR)
@@ -86,7 +86,7 @@ def users_grant(config: str | None, email: str, app_name: str) -> None:
 @click.option("--app", "app_name", default=None, help="Revoke only this app's grant; without it the user is revoked.")
 def users_revoke(config: str | None, email: str, app_name: str | None) -> None:
     """Revoke one app's grant, or (without --app) the user: token, password and sessions stop working."""
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
 
     try:
         if app_name:
@@ -104,7 +104,7 @@ def users_revoke(config: str | None, email: str, app_name: str | None) -> None:
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(ROLES), required=True)
 def users_set_role(config: str | None, email: str, role: str) -> None:
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
 
     try:
         user = store(config).set_role(email, role, ACTOR)
@@ -118,7 +118,7 @@ def users_set_role(config: str | None, email: str, role: str) -> None:
 @click.option("--email", required=True)
 def users_rotate_token(config: str | None, email: str) -> None:
     """A new API token (the last line); the old one stops working."""
-    from proxy.store import StoreError
+    from proxy.store.database import StoreError
 
     try:
         token = store(config).rotate_token(email, ACTOR)

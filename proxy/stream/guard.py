@@ -28,9 +28,9 @@ from checks.types import CheckContext, Finding
 from proxy import fields
 from proxy.guard import CandidateCheck, GuardResult, guard_response
 from proxy.policy import LoadedPolicy
+from proxy.review.triage import Verdict, triage
 from proxy.stream.assembly import StreamAssembly
 from proxy.stream.window import TextWindow, continuation, merge
-from proxy.triage import Verdict, triage
 
 STOPPING = ("hold", "block")
 

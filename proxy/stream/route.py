@@ -28,12 +28,12 @@ from fastapi.responses import Response
 from sse_starlette import EventSourceResponse
 
 from proxy import fields
-from proxy.errors import ApiError
-from proxy.outcome import Exchange, decide, loopguard_info, review_header, whole_reply
-from proxy.responses import chunk, closing_events, error_event, sse_events
+from proxy.http.errors import ApiError
+from proxy.http.responses import chunk, closing_events, error_event, sse_events
+from proxy.review.outcome import Exchange, decide, loopguard_info, review_header, whole_reply
+from proxy.review.triage import triage
 from proxy.stream.assembly import StreamAssembly
 from proxy.stream.guard import StreamGuard
-from proxy.triage import triage
 from proxy.upstream import Chunks
 
 log = logging.getLogger("loopguard.proxy")

@@ -20,8 +20,8 @@ import os
 from typing import Any
 
 from proxy.config import Settings
-from proxy.errors import ApiError
-from proxy.request_log import adopt
+from proxy.http.errors import ApiError
+from proxy.http.request_log import adopt
 from proxy.upstream.direct import DirectClient, check_route, direct_routes
 from proxy.upstream.errors import map_litellm_error
 from proxy.upstream.stream import Chunks, RoutedStream

@@ -37,7 +37,7 @@ import httpx
 import orjson
 
 from proxy.config import ConfigError, Settings, resolve_env
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 from proxy.upstream.errors import failed, provider_message, timed_out
 
 log = logging.getLogger("loopguard.upstream")

@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 log = logging.getLogger("loopguard.upstream")
 _UNSAFE_DETAIL = re.compile(r"Traceback|File \"|\.py\b|/[\w.-]+/[\w.-]+")

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
-from proxy.errors import ApiError
+from proxy.http.errors import ApiError
 
 
 class Chunks(Protocol):

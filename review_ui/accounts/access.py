@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from proxy.models import User
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import User
 
 ROLES = ("reviewer", "lead", "admin", "ml")
 DECIDER_ROLES = frozenset({"reviewer", "lead", "admin"})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from proxy.store import StoreError
+from proxy.store.database import StoreError
 from review_ui.accounts import sessions
 from review_ui.web import gateway, redirect, render, signed_in
 

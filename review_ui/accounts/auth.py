@@ -18,8 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import col, func, select
 
 from proxy.config import Settings
-from proxy.models import LoginAttempt, User, utcnow
-from proxy.store import Store, normalise_email
+from proxy.store.database import Store, normalise_email
+from proxy.store.models import LoginAttempt, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 # Verified for users without a password, so an unknown email costs as much as a known one.

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from proxy.models import ReviewItem
+from proxy.store.models import ReviewItem
 from review_ui import drafts
 from review_ui.accounts import auth, sessions
 from review_ui.headers import frame_policy

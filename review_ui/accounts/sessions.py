@@ -24,9 +24,9 @@ from fastapi import Request, Response
 from sqlmodel import col, select, update
 
 from proxy.config import Settings
-from proxy.models import ReviewSession, User, utcnow
 from proxy.secrets import digest
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import ReviewSession, User, utcnow
 
 COOKIE = "lg_session"
 LOGIN_CSRF_COOKIE = "lg_login_csrf"

@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
-from proxy.models import Decision, Interaction, ReviewItem, ruling
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import Decision, Interaction, ReviewItem, ruling
 
 DECIDED = ("approved", "edited", "rejected")
 AUTO_RELEASED = ("allow", "fix")

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from proxy.models import utcnow
+from proxy.store.models import utcnow
 from review_ui.metrics.figures import CAPTIONS, Window, compute
 from review_ui.metrics.gold import floors_of
 from review_ui.web import gateway, render, signed_in

@@ -29,7 +29,7 @@ table and the dashboard print):
 - `reasons_by_week`: final decisions per ISO week and reason code.
 
 "Decided" means a person's final decision (approve, edit, reject) with `decided_at` in the
-range; expired items are not decided. Gold items (`proxy.gold`) are not real traffic: they
+range; expired items are not decided. Gold items (`proxy.review.gold`) are not real traffic: they
 count only in `reviewers`.
 """
 
@@ -45,8 +45,8 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
-from proxy.models import App, Decision, Interaction, ReviewItem, ruling, utcnow
-from proxy.store import OPEN_STATUSES, Store
+from proxy.store.database import OPEN_STATUSES, Store
+from proxy.store.models import App, Decision, Interaction, ReviewItem, ruling, utcnow
 from review_ui.metrics import agreement, gold
 
 DECIDED = ("approved", "edited", "rejected")

@@ -1,4 +1,4 @@
-"""Reviewers measured on gold items (`proxy.gold`): per reviewer and policy, how many gold
+"""Reviewers measured on gold items (`proxy.review.gold`): per reviewer and policy, how many gold
 items they decided and the share they got right; a reviewer is flagged for recalibration
 when that share is below the policy's `gold_floor` over at least `gold_min` gold decisions.
 
@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from proxy.gold import right
-from proxy.models import FINAL_ACTIONS, Decision, ReviewItem
 from proxy.policy import LoadedPolicy, Policy
-from proxy.store import Store
+from proxy.review.gold import right
+from proxy.store.database import Store
+from proxy.store.models import FINAL_ACTIONS, Decision, ReviewItem
 
 Floors = Mapping[str, tuple[float, int]]  # policy -> (gold_floor, gold_min)
 DEFAULT_FLOOR = (Policy.model_fields["gold_floor"].default, Policy.model_fields["gold_min"].default)

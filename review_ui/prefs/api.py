@@ -17,10 +17,10 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from proxy.errors import ApiError
 from proxy.gateway import Gateway
-from proxy.requests import bearer_token
-from proxy.store import StoreError
+from proxy.http.errors import ApiError
+from proxy.http.requests import bearer_token
+from proxy.store.database import StoreError
 from review_ui.accounts.access import Viewer, viewer_for
 from review_ui.prefs import formats, source
 from review_ui.prefs.export import ExportError, Selection, page, write

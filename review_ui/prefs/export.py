@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from proxy.store import Store
+from proxy.store.database import Store
 from review_ui import overlap
 from review_ui.prefs import formats, source
 from review_ui.prefs.masking import Masker

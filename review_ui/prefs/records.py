@@ -14,7 +14,7 @@ examples (one output with a good/bad label, for KTO-style trainers):
 Candidates without text (tool calls only) give no records. The record keeps the full
 conversation as the prompt, who decided, how far they agreed, and the ids to trace it back.
 
-"The decision" is `proxy.models.ruling`: a lead's adjudication when there is one (the
+"The decision" is `proxy.store.models.ruling`: a lead's adjudication when there is one (the
 record then says `adjudicated`), else the final decision that changed the item's state.
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from proxy.models import Decision, Interaction, ReviewItem, ruling
+from proxy.store.models import Decision, Interaction, ReviewItem, ruling
 
 Message = dict[str, str]
 DECIDING = ("approve", "edit", "reject")

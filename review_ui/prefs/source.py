@@ -1,6 +1,6 @@
 """Decided review items, read in bounded batches: the only way exports touch the database.
 
-Gold items (`proxy.gold`) are never read: they are not training data. Items are read by keyset (review id above the last one seen), each batch with its
+Gold items (`proxy.review.gold`) are never read: they are not training data. Items are read by keyset (review id above the last one seen), each batch with its
 interactions and decisions in two `IN` queries, so memory depends on the batch size and
 never on how many items match. The same cursor pages the JSON API.
 """
@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 
-from proxy.models import App, Decision, Interaction, ReviewItem
-from proxy.store import Store
+from proxy.store.database import Store
+from proxy.store.models import App, Decision, Interaction, ReviewItem
 
 DECIDED = ("approved", "edited", "rejected")
 BATCH = 500

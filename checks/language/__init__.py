@@ -1,0 +1,1 @@
+"""The language layer: normalised text, words and phrases, English, spaCy parses, negation."""

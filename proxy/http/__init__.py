@@ -1,0 +1,1 @@
+"""The HTTP surface: OpenAI-compatible routes, strict input, limits, errors, request logs, responses."""

@@ -1,1 +1,0 @@
-"""Alembic migrations for loopguard's schema; `proxy.migrate.upgrade` applies them at start-up."""

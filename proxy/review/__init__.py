@@ -1,0 +1,1 @@
+"""Held outputs: triage, holds, outcomes, reviewer edits, playbooks, gold items, sweeps, webhooks."""
