@@ -46,9 +46,9 @@ ifneq ($(strip $(SYSTEM_PACKAGES)),)
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null
 endif
 
-# PYTEST_WORKERS=2 runs the tests on two xdist workers (tests/conftest.py); the slowest tests are
+# The tests run on PYTEST_WORKERS xdist workers (2: one per core; tests/conftest.py); the slowest tests are
 # listed so a new slow one shows.
-PYTEST_WORKERS ?= 0
+PYTEST_WORKERS ?= 2
 unit: install system-deps
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=20
 

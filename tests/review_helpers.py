@@ -23,7 +23,7 @@ SHOTS = ROOT / "test-output" / "screenshots"
 def person(proxy: Proxy, email: str, role: str, apps: list[str]) -> str:
     """A user with a password, granted exactly `apps`; returns their API token."""
     token = proxy.user_token(email, role, grant_all=False)
-    store = proxy.store.database()
+    store = proxy.store()
     store.set_password_hash(email, hash_password(PASSWORD), "test")
     for app in apps:
         store.grant(email, app, "test")
@@ -67,7 +67,7 @@ def in_background(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, An
 
 
 def newest_pending(proxy: Proxy, app: str, timeout: float = 20) -> int:
-    store = proxy.store.database()
+    store = proxy.store()
     app_id = store.app_named(app).id or 0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -106,7 +106,7 @@ def rewrite(proxy: Proxy, model: type[SQLModel], row_id: int | None = None, **va
     statement = update(model).values(**values)
     if row_id is not None:
         statement = statement.where(col(model.id) == row_id)  # type: ignore[attr-defined]
-    with proxy.store.database().engine.begin() as conn:
+    with proxy.store().engine.begin() as conn:
         conn.execute(statement)
 
 

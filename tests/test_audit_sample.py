@@ -35,5 +35,5 @@ def test_a_sampled_output_reaches_the_app_at_once_and_waits_in_the_queue(proxy: 
     raw = client.chat.completions.with_raw_response.create(
         model="fake-model", messages=[{"role": "user", "content": "REPLY: All set for Tuesday."}])
     assert raw.parse().choices[0].message.content == "All set for Tuesday."
-    item = proxy.store.database().get_review(int(raw.headers["X-Loopguard-Review-Id"]))
+    item = proxy.store().get_review(int(raw.headers["X-Loopguard-Review-Id"]))
     assert item is not None and item.status == "pending" and not item.blocking and item.decision == "allow"

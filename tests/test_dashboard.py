@@ -74,7 +74,7 @@ def test_an_ml_user_downloads_a_masked_export_from_the_ui(proxy: Proxy, browser:
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(rows) == 2  # the ranking of two and the edit; the rejection is unpaired
     assert {r["chosen"][0]["content"] for r in rows} == {"We can do 30% off", "I can approve 20% off today."}
-    trail = proxy.store.database().audit_trail("export:loopguard-trl.jsonl")
+    trail = proxy.store().audit_trail("export:loopguard-trl.jsonl")
     assert trail and trail[-1].action == "export.download"
     page.context.close()
 

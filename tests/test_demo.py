@@ -33,7 +33,7 @@ def test_the_demo_reviewer_signs_in_with_the_printed_password(tmp_path: Path, mo
 
 
 def test_the_demo_samples_leave_the_held_draft_pending_for_the_reviewer(proxy: Proxy) -> None:
-    store = proxy.store.database()
+    store = proxy.store()
     key = proxy.key("demo-samples", "sales-email", "review", "defer")
     held = demo.run_samples(proxy.base_url, key, model="fake-model")  # the fake upstream echoes the samples back
     assert held is not None

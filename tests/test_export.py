@@ -89,7 +89,7 @@ def _write(proxy: Proxy, masker: Masker, out: Path, fmt: str, app: str = "prefs-
            **selection: Any) -> tuple[Path, Summary]:
     """The export the CLI makes, in this process (the NLP pipeline loads once per module)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    store = proxy.store.database()
+    store = proxy.store()
     filters = source.Filters(app_ids=frozenset({store.app_named(app).id or 0}))
     return out, write(store, fmt, out, Selection(filters, **selection), masker)
 
@@ -160,7 +160,7 @@ def test_personal_data_is_masked_by_default_and_kept_only_for_an_audited_ml_toke
     token = proxy.user_token("prefs-ml@example.com", "ml")
     out, _ = _export(proxy, tmp_path / "raw", "jsonl", "--no-mask", "--token", token)
     assert EMAIL in out.read_text()
-    trail = proxy.store.database().audit_trail(f"export:{out.name}")
+    trail = proxy.store().audit_trail(f"export:{out.name}")
     assert [e.action for e in trail][-1] == "export.unmasked" and trail[-1].details["masked"] is False
 
 

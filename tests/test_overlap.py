@@ -37,7 +37,7 @@ def _export(proxy: Proxy, token: str, fmt: str, policy: str) -> list[dict[str, A
 
 
 def _item(proxy: Proxy, review_id: int) -> ReviewItem:
-    item = proxy.store.database().get_review(review_id)
+    item = proxy.store().get_review(review_id)
     assert item is not None
     return item
 
@@ -102,7 +102,7 @@ def test_two_reviewers_decide_an_overlap_item_blind_then_the_lead_adjudicates_an
     lead.wait_for_url(re.compile(rf"/review/disagreements\?done={review_id}"))
     expect(lead.locator(f"#disagreement-{review_id}")).to_have_count(0)
     expect(lead.locator(".done")).to_contain_text(f"Review #{review_id} adjudicated")
-    trail = [e.action for e in proxy.store.database().audit_trail(f"review:{review_id}")]
+    trail = [e.action for e in proxy.store().audit_trail(f"review:{review_id}")]
     assert "review.overlap" in trail and trail[-1] == "review.adjudicate"
 
     (record,) = [r for r in _export(proxy, ml, "jsonl", "overlap") if r["review_id"] == review_id]
@@ -118,8 +118,9 @@ def test_two_reviewers_decide_an_overlap_item_blind_then_the_lead_adjudicates_an
 
 def test_a_waiting_app_is_released_by_the_first_decision_and_the_second_is_collected_blind(proxy: Proxy) -> None:
     client = proxy.client("ov-wait", "overlap", "review", "wait")
-    first = proxy.review_api(proxy.user_token("wait-a@example.com", "reviewer"))
-    second = proxy.review_api(proxy.user_token("wait-b@example.com", "reviewer"))
+    # granted this app only, so "give me work" cannot hand them another module's pending items
+    first = proxy.review_api(person(proxy, "wait-a@example.com", "reviewer", ["ov-wait"]))
+    second = proxy.review_api(person(proxy, "wait-b@example.com", "reviewer", ["ov-wait"]))
     thread, result = in_background(lambda: client.chat.completions.create(
         model="fake-model", messages=[{"role": "user", "content": RISKY}]))
     review_id = newest_pending(proxy, "ov-wait")
@@ -141,7 +142,7 @@ def test_a_waiting_app_is_released_by_the_first_decision_and_the_second_is_colle
                        ).json()["error"]["code"] == "already_decided"
     item = _item(proxy, review_id)
     assert (item.status, item.blind_decisions) == ("rejected", 2)
-    kinds = [(d.action, d.kind) for d in proxy.store.database().decisions_for(review_id)]
+    kinds = [(d.action, d.kind) for d in proxy.store().decisions_for(review_id)]
     assert kinds == [("reject", "decision"), ("approve", "overlap")]
     seen = first.get(f"/reviews/{review_id}").json()  # collection done: everyone sees both
     assert [d["action"] for d in seen["decisions"]] == ["reject", "approve"] and seen["status"] == "rejected"
@@ -155,8 +156,8 @@ def test_gold_items_are_queued_blind_measured_and_never_reach_apps_or_exports(pr
     ml = proxy.user_token("gold-ml@example.com", "ml")
     real = [deferred(proxy, "gold-app", "REPLY: A risky phrase, but true."),
             deferred(proxy, "gold-app", "REPLY: Our risky phrase offer, as agreed.")]
-    app_id = proxy.store.database().app_named("gold-app").id or 0
-    items = proxy.store.database().list_reviews(None, "gold", {app_id})
+    app_id = proxy.store().app_named("gold-app").id or 0
+    items = proxy.store().list_reviews(None, "gold", {app_id})
     gold = sorted(i.id or 0 for i in items if i.gold)
     assert len(gold) == 2 and sorted(i.id or 0 for i in items if not i.gold) == sorted(real)
     assert {i.gold_expect for i in items if i.gold} == {"hold"}

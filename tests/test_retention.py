@@ -21,7 +21,7 @@ EMAIL = "dana.lee@example.com"
 
 def _stored_row(proxy: Proxy, interaction_id: int) -> str:
     """The interaction's candidates and findings as the database holds them (not through the store)."""
-    with proxy.store.database().engine.connect() as conn:
+    with proxy.store().engine.connect() as conn:
         row = conn.execute(text("SELECT candidates, findings FROM interaction WHERE id = :id"), {"id": interaction_id}).one()
     return json.dumps([row[0], row[1]]) if not isinstance(row[0], str) else row[0] + row[1]
 
@@ -43,7 +43,7 @@ def test_store_raw_decides_whether_the_raw_output_is_in_the_database(proxy: Prox
 
 def test_encrypted_outputs_are_read_raw_with_the_key_and_never_without(proxy: Proxy) -> None:
     interaction_id = _send(proxy, "sealed-raw")
-    store = proxy.store.database()
+    store = proxy.store()
     interaction = store.get_interaction(interaction_id)
     assert interaction is not None and EMAIL in interaction.candidates[0]["message"]["content"]
     assert interaction.candidates[0]["findings"][0]["text"] == EMAIL

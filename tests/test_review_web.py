@@ -134,7 +134,7 @@ def test_bad_form_input_is_answered_inline_and_keeps_what_was_typed(proxy: Proxy
     empty_edit = client.post(f"/review/items/{review_id}/decision", data={
         "csrf_token": csrf.group(1), "action": "edit", "reason_code": "tone", "edited_text": "   "}, headers={"HX-Request": "true"})
     assert empty_edit.status_code == 400 and "An edit needs the corrected text" in empty_edit.text
-    assert proxy.store.database().get_review(review_id).status == "claimed"  # type: ignore[union-attr]
+    assert proxy.store().get_review(review_id).status == "claimed"  # type: ignore[union-attr]
 
 
 def test_serve_routes_splits_the_proxy_from_the_review_ui(proxy: Proxy) -> None:

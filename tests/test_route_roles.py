@@ -100,7 +100,7 @@ def world(proxy: Proxy) -> Iterator[tuple[dict[str, Caller], int]]:
 
     key = app_key(proxy, "roles-app")
     review_id = deferred(proxy, "roles-app", "REPLY: We can do 35% off this quarter.")
-    store = proxy.store.database()
+    store = proxy.store()
     callers = {"app": Caller("app", bearer=key), "anonymous": Caller("anonymous")}
     for role in sorted(USERS):
         email = f"roles-{role}@example.com"
@@ -150,7 +150,7 @@ def test_every_role_gets_exactly_what_the_table_allows(proxy: Proxy, world: tupl
 def _renew_sessions(proxy: Proxy, callers: dict[str, Caller]) -> None:
     from review_ui.accounts import sessions
 
-    store = proxy.store.database()
+    store = proxy.store()
     for caller in callers.values():
         if caller.session is not None:
             user = store.user_by_email(f"roles-{caller.role}@example.com")

@@ -22,7 +22,7 @@ def test_creating_an_existing_user_refuses_and_changes_nothing(proxy: Proxy) -> 
     token = proxy.user_token("dup@example.com", "reviewer", grant_all=False)
     again = run_cli(proxy.config, "users", "create", "--email", "Dup@Example.com", "--role", "admin", check=False)
     assert again.returncode != 0 and "already exists" in again.stderr
-    user = proxy.store.database().user_for_token(token)
+    user = proxy.store().user_for_token(token)
     assert user is not None and user.role == "reviewer"  # the old token still works, the role is unchanged
 
 
@@ -42,7 +42,7 @@ def test_user_management_commands_and_their_audit_trail(proxy: Proxy) -> None:
                                              "--app", "managed-app").stdout
     run_cli(proxy.config, "users", "revoke", "--email", "managed@example.com")
     assert httpx.get(api, headers={"Authorization": f"Bearer {rotated}"}).status_code == 401
-    trail = [e.action for e in proxy.store.database().audit_trail("user:managed@example.com")]
+    trail = [e.action for e in proxy.store().audit_trail("user:managed@example.com")]
     assert trail == ["user.create", "user.grant", "user.set_role", "user.rotate_token", "user.revoke_grant", "user.revoke"]
 
 
@@ -55,7 +55,7 @@ def test_set_password_reads_stdin(proxy: Proxy, stdin: str, ok: bool, says: str)
     proxy.user_token(email, "reviewer", grant_all=False)
     done = cli_with_stdin(proxy.config, stdin, "users", "set-password", "--email", email)
     assert (done.returncode == 0) == ok and says in done.stdout + done.stderr
-    user = proxy.store.database().user_by_email(email)
+    user = proxy.store().user_by_email(email)
     assert user is not None and (user.password_hash or "").startswith("$argon2id$") == ok
     assert stdin.strip() not in (user.password_hash or "")
 
@@ -81,7 +81,7 @@ def test_reviews_decide_goes_through_the_same_checks_as_the_ui(proxy: Proxy) -> 
     key = proxy.key("cli-decide", "support-reply", "review", "defer")
     proxy.user_token("cli-decider@example.com", "reviewer", grant_all=False)
     proxy.user_token("cli-outsider@example.com", "reviewer", grant_all=False)
-    proxy.store.database().grant("cli-decider@example.com", "cli-decide", "test")
+    proxy.store().grant("cli-decider@example.com", "cli-decide", "test")
     raw = httpx.post(f"{proxy.base_url}/chat/completions", headers={"Authorization": f"Bearer {key}"}, json={
         "model": "fake-model", "messages": [{"role": "user", "content": "REPLY: I've approved a $900 refund."}]})
     review_id = raw.headers["X-Loopguard-Review-Id"]

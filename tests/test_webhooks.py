@@ -56,7 +56,7 @@ def test_a_decision_is_delivered_signed_and_retried_until_it_lands(proxy: Proxy)
     assert payload["link"] == f"{proxy.root}/review/items/{review_id}"
     detail = httpx.get(f"{proxy.root}/api/reviews/{review_id}", headers={"Authorization": f"Bearer {token}"})
     assert detail.status_code == 200
-    trail = [e for e in proxy.store.database().audit_trail(f"review:{review_id}") if e.action == "webhook.attempt"]
+    trail = [e for e in proxy.store().audit_trail(f"review:{review_id}") if e.action == "webhook.attempt"]
     assert [e.details["outcome"] for e in trail] == ["retrying", "retrying", "delivered"]
     assert [e.details["status_code"] for e in trail] == [500, 503, 200]
     log = (proxy.config.parent / "serve.log").read_text()
@@ -73,7 +73,7 @@ def test_a_breached_sla_is_marked_moved_up_to_the_leads_and_announced_once(proxy
         time.sleep(1.0)  # several more sweeps: still one announcement
         breaches = [json.loads(r.body) for r in receiver.received if json.loads(r.body)["event"] == "review.sla_breach"]
     assert len(breaches) == 1 and breaches[0]["review_id"] == review_id
-    item = proxy.store.database().get_review(review_id)
+    item = proxy.store().get_review(review_id)
     assert item is not None and item.status == "escalated" and item.sla_breached_at is not None
     refused = proxy.review_api(reviewer).post(f"/reviews/{review_id}/decision",
                                               json={"action": "approve", "reason_code": "approved_as_is"})
