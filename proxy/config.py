@@ -36,7 +36,7 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
     upstream_timeout_s: float = Field(60.0, gt=0)
     claim_timeout_s: int = Field(600, gt=0)
-    # Database unavailable: fail (503, nothing passes unlogged) or answer anyway, counted and logged (proxy.store.unlogged).
+    # Database unavailable: fail (503, nothing passes unlogged) or answer anyway, counted and logged (proxy.http.unlogged).
     on_db_error: Literal["fail", "allow_unlogged"] = "fail"
     shutdown_grace_s: float = Field(30.0, gt=0)  # on SIGTERM, in-flight requests get this long to finish
     # The review UI and webhooks.

@@ -26,7 +26,7 @@ from proxy.store.database import Store
 from proxy.store.models import App
 from proxy.store.notices import Notices
 from proxy.store.sealing import KEY_ENV
-from proxy.store.unlogged import DatabaseFallback
+from proxy.http.unlogged import DatabaseFallback
 from proxy.telemetry import Telemetry
 from proxy.upstream import Upstream
 
@@ -42,7 +42,7 @@ class Gateway:
     policies: dict[str, LoadedPolicy]
     telemetry: Telemetry
     notices: Notices
-    db_errors: DatabaseFallback  # on_db_error (proxy.store.unlogged)
+    db_errors: DatabaseFallback  # on_db_error (proxy.http.unlogged)
     _checks: list[anyio.CapacityLimiter] = field(default_factory=list)  # made on first use, inside the loop
 
     async def run_checks(self, fn: Callable[..., T], *args: Any) -> T:

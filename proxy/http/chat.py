@@ -17,7 +17,7 @@ from proxy.http.responses import json_response
 from proxy.review.outcome import Exchange, review_header, whole_reply
 from proxy.secrets import digest
 from proxy.store import quotas
-from proxy.store.unlogged import UNLOGGED
+from proxy.http.unlogged import UNLOGGED
 from proxy.stream.route import stream_reply
 
 router = APIRouter()

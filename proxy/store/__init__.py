@@ -1,1 +1,1 @@
-"""Storage: models, database access, migrations, sealing, retention, quotas, cross-worker notices, outages."""
+"""Storage: models, database access, migrations, sealing, retention, quotas, cross-worker notices."""
