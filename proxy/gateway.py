@@ -21,12 +21,12 @@ from checks.registry import discover
 from checks.resources import Resources
 from proxy.config import ConfigError, Settings
 from proxy.http.errors import ApiError
+from proxy.http.unlogged import DatabaseFallback
 from proxy.policy import LoadedPolicy, load_policies
 from proxy.store.database import Store
 from proxy.store.models import App
 from proxy.store.notices import Notices
 from proxy.store.sealing import KEY_ENV
-from proxy.http.unlogged import DatabaseFallback
 from proxy.telemetry import Telemetry
 from proxy.upstream import Upstream
 

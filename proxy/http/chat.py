@@ -14,10 +14,10 @@ from proxy.gateway import Gateway
 from proxy.http.chat_schema import openapi_body
 from proxy.http.requests import bearer_token, parse_chat_request
 from proxy.http.responses import json_response
+from proxy.http.unlogged import UNLOGGED
 from proxy.review.outcome import Exchange, review_header, whole_reply
 from proxy.secrets import digest
 from proxy.store import quotas
-from proxy.http.unlogged import UNLOGGED
 from proxy.stream.route import stream_reply
 
 router = APIRouter()
