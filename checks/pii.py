@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from checks.context import FastLemmaContextAwareEnhancer
 from checks.language.nlp import TOKEN, LeanSpacyNlpEngine
 from checks.names.lexicon import NameLexicon
+from checks.recognizers import phone
 from checks.recognizers.credit_card import CreditCardRecognizer
 from checks.recognizers.email import EmailRecognizer
 from checks.recognizers.ip_address import IpAddressRecognizer
@@ -188,7 +189,7 @@ class PiiCheck:
         cfg = self.config
         findings = []
         for r in self.engines.analyze(text, self.entities, cfg.score_threshold, cfg.allow_list):
-            if not self._in_policy_regions(r):
+            if not self._in_policy_regions(r, text):
                 continue
             action, severity = _ACTIONS[cfg.entities[r.entity_type]]
             value = text[r.start : r.end]
@@ -202,9 +203,10 @@ class PiiCheck:
             )
         return findings
 
-    def _in_policy_regions(self, result: RecognizerResult) -> bool:
+    def _in_policy_regions(self, result: RecognizerResult, text: str) -> bool:
         """A national-format phone number counts only in a region the policy lists."""
         metadata = result.recognition_metadata or {}
-        if result.entity_type != "PHONE_NUMBER" or metadata.get("international") or "regions" not in metadata:
+        if result.entity_type != "PHONE_NUMBER" or metadata.get("international") or "region" not in metadata:
             return True
-        return bool(set(metadata["regions"]) & set(self.config.phone_regions))
+        regions = self.config.phone_regions
+        return metadata["region"] in regions or phone.counts_in(text[result.start : result.end], tuple(regions))

@@ -31,6 +31,20 @@ def test_phone_numbers(pii: PiiCheck, text: str, expected: list[tuple[str, str]]
     assert detected(pii, text) == expected
 
 
+@pytest.mark.parametrize(("regions", "text", "counts"), [
+    (["GB"], "Tel: 020 7946 0958", True),  # valid in GB (and elsewhere)
+    (["US"], "Tel: 020 7946 0958", False),
+    (["DE", "GB"], "Telefon: 030 1234567", True),  # Berlin: valid in DE, found first in other regions
+    (["GB"], "Call (415) 555-0147 today", False),  # a US number, even in the 555 range
+    (["US"], "Call (415) 555-0147 today", True),
+    (["US"], "London office: +44 20 7946 0958", True),  # international numbers always count
+])
+def test_phone_regions_keep_only_the_policys_national_numbers(resources: Resources, regions: list[str], text: str,
+                                                               counts: bool) -> None:
+    check = PiiCheck(PiiConfig(phone_regions=regions), resources)
+    assert any(rule == "PHONE_NUMBER" for rule, _ in detected(check, text)) is counts
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Paid with 4111 1111 1111 1111.", [("CREDIT_CARD", "4111 1111 1111 1111")]),
     ("Paid with 4111-1111-1111-1111.", [("CREDIT_CARD", "4111-1111-1111-1111")]),

@@ -47,17 +47,17 @@ NON_NAME_WORDS = (
     | v.PERSON_NOUNS | v.ABBREVIATIONS | v.ORG_PREFIXES
 )
 # Before these, a word that is also a given name is read as one ("Hi Will", "Mr. Brown").
-GREETING_BEFORE = regex.compile(rf"(?i:{v.alternation(v.GREETINGS, v.THANKS)}),?[ ]+$")
-LABEL_BEFORE = regex.compile(rf"(?i:{v.alternation(v.PERSON_LABELS)}):[ ]+$")
+GREETING_BEFORE = regex.compile(rf"(?i:{v.alternation(v.GREETINGS, v.THANKS)}),?[ ]+$", regex.REVERSE)
+LABEL_BEFORE = regex.compile(rf"(?i:{v.alternation(v.PERSON_LABELS)}):[ ]+$", regex.REVERSE)
 CLOSING_LINE = regex.compile(rf"\s*(?i:{v.alternation(v.CLOSINGS)})\s*[,!.]?\s*")
 PARTICLE_WORD = regex.compile(PARTICLE)
-HONORIFIC_BEFORE = regex.compile(rf"(?i:{v.alternation(v.HONORIFICS)})\.?[ ]+$")
+HONORIFIC_BEFORE = regex.compile(rf"(?i:{v.alternation(v.HONORIFICS)})\.?[ ]+$", regex.REVERSE)
 POPULAR_GIVEN_NAME = 300
 RARE_ZIPF = 2.0
 INSIDE_NAME_RANK = 1000
 POPULAR_RANK_AT_SENTENCE_START = 100
 SENTENCE_START_WORD_ZIPF = 4.5  # "Ask", "Please", "Call"; not "Curtis"
-SENTENCE_START = regex.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\s*[-•*]\s*)$")
+SENTENCE_START = regex.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\s*[-•*]\s*)$", regex.REVERSE)
 POPULAR_RANK = 50
 CONTEXT_CHARS = 60  # how far before a word its cues are looked for
 EVERYDAY_ZIPF = 5.0  # after a form label, only a name that is not a very common word is promoted
