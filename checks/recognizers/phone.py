@@ -111,8 +111,8 @@ class PhoneNumberRecognizer(EntityRecognizer):
             number = _parse("+" + raw.lstrip("+")[2 if raw.startswith("00") else 0 :], None)
             if number is None or not phonenumbers.is_possible_number(number):
                 return None
-            region = phonenumbers.region_code_for_number(number) or "ZZ"
-            return (0.85 if phonenumbers.is_valid_number(number) else 0.6), region
+            home = str(phonenumbers.region_code_for_number(number) or "ZZ")
+            return (0.85 if phonenumbers.is_valid_number(number) else 0.6), home
         if NANP_SHAPE.match(raw) and _possible_in(raw, "US"):  # 555 numbers are "possible", never "valid": keep them
             return 0.75, _first_valid_region(raw, digits, tuple(self.regions)) or "US"
         region = _first_valid_region(raw, digits, tuple(self.regions))
@@ -132,7 +132,7 @@ def counts_in(raw: str, regions: tuple[str, ...]) -> bool:
 
 def _digits(raw: str) -> str:
     """The number's digits, without its extension."""
-    return regex.sub(r"\D", "", regex.split(r"(?i)x|ext|#", raw)[0])
+    return str(regex.sub(r"\D", "", regex.split(r"(?i)x|ext|#", raw)[0]))
 
 
 
@@ -181,8 +181,10 @@ def _national_pattern(region: str) -> re.Pattern[str] | None:
     transform rule: Argentina, Brazil, Japan): only a parse can tell there.
     """
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    general = metadata.general_desc if metadata is not None else None
-    if general is None or not general.national_number_pattern or metadata.national_prefix_transform_rule:
+    if metadata is None or metadata.national_prefix_transform_rule:
+        return None
+    general = metadata.general_desc
+    if general is None or not general.national_number_pattern:
         return None
     return re.compile(rf"\d*?(?:{general.national_number_pattern})")  # libphonenumber's patterns are `re` syntax
 
