@@ -124,3 +124,17 @@ def test_other_operators_come_from_presidio_anonymizer(resources: Resources) -> 
 def test_unknown_entity_is_a_config_error() -> None:
     with pytest.raises(ValueError, match="unknown entity PASSPORT"):
         PiiConfig.model_validate({"entities": {"PASSPORT": "mask"}})
+
+
+def test_checking_new_words_leaves_spacys_vocabulary_as_it_was(pii: PiiCheck) -> None:
+    """Presidio's per-text artifacts are plain words: a server that checks text for months must
+    not keep every word it ever saw (a spaCy Doc per text would add each to the vocabulary)."""
+    assert pii.engines is not None
+    vocab = pii.engines.nlp.nlp.vocab
+    pii.run("Warm-up: the SSN 536-22-8712 is on file.", CheckContext())
+    before = len(vocab)
+    text = "Zorblatt quindexes {} frumious snarkles; SSN on file 536-22-8712, card 4111 1111 1111 1111."
+    for i in range(20):
+        found = detected(pii, text.format(f"glorp{i}xq"))
+        assert ("US_SSN", "536-22-8712") in found  # context words still read
+    assert len(vocab) == before

