@@ -116,6 +116,21 @@ def guard_response(policy: LoadedPolicy, response: dict[str, Any], context: Chec
     return GuardResult(candidates, triage(policy.policy, findings, context.metadata), head.value or {}, dropped)
 
 
+def output_chars(response: dict[str, Any]) -> int:
+    """About how much text the checks of `response` read: every string in its choices."""
+    return _chars(response.get("choices"))
+
+
+def _chars(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_chars(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_chars(v) for v in value)
+    return 0
+
+
 def check_context(request: dict[str, Any], metadata: dict[str, Any]) -> CheckContext:
     """What the checks may know about the request: its metadata, model and last user text."""
     return CheckContext(metadata=metadata, model=str(request.get("model", "")), prompt=_last_user_text(request))

@@ -20,7 +20,7 @@ from fastapi import Request
 
 from checks.types import CheckContext
 from proxy.gateway import Gateway
-from proxy.guard import GuardResult, check_context, guard_response, public_finding
+from proxy.guard import GuardResult, check_context, guard_response, output_chars, public_finding
 from proxy.http.errors import ApiError
 from proxy.http.responses import completion_body, notice_message
 from proxy.policy import LoadedPolicy
@@ -164,7 +164,7 @@ def loopguard_info(interaction_id: int, policy: LoadedPolicy, guard: GuardResult
 
 async def whole_reply(ex: Exchange, upstream: dict[str, Any], upstream_ms: float) -> tuple[dict[str, Any], Outcome]:
     """A whole upstream response checked, decided and recorded: the body the app receives."""
-    guard = await ex.gw.run_checks(guard_response, ex.policy, upstream, ex.context)
+    guard = await ex.gw.run_checks(guard_response, ex.policy, upstream, ex.context, chars=output_chars(upstream))
     checked = ex.checked_fields(guard, upstream_ms, round(ex.ms() - upstream_ms, 2))
     outcome = await decide(ex.gw, ex.app, ex.policy, ex.interaction_id, guard, ex.metadata, checked,
                            ex.request.is_disconnected)

@@ -70,6 +70,10 @@ class StreamGuard:
                     self.windows.setdefault((choice.index, key), TextWindow(choice.index, key)).text = text
         return out
 
+    def chars(self) -> int:
+        """How much streamed text there is so far: about what a check of it reads."""
+        return sum(len(w.text) for w in self.windows.values())
+
     def due(self, now: float) -> list[TextWindow]:
         return [w for w in self.windows.values() if w.due(now)]
 
