@@ -57,9 +57,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# Connections kept open. SQLAlchemy's default (5, and 10 more opened and closed as needed)
+# meant that under 16 concurrent requests SQLite connections were opened, set up (WAL and
+# the other pragmas) and closed again on most requests.
+SQLITE_POOL = {"pool_size": 20, "max_overflow": 20}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")  # one shared connection: no pool to size
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **({} if in_memory else SQLITE_POOL))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
