@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks.engine import apply_fixes
 from checks.pii import PiiCheck, PiiConfig
+from checks.recognizers.person import _mentions, _mentions_by_regex
 from checks.resources import Resources
 from checks.types import CheckContext
 
@@ -138,3 +141,14 @@ def test_checking_new_words_leaves_spacys_vocabulary_as_it_was(pii: PiiCheck) ->
         found = detected(pii, text.format(f"glorp{i}xq"))
         assert ("US_SSN", "536-22-8712") in found  # context words still read
     assert len(vocab) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(["Dana", "dana", "DANA", "Danae", "Ann", "Anna", "ann-marie", "x", "@", ".", "-",
+                                       "_", ".com", "Lee", "Okafor", "7", " ", "\n", ", ", "Dana.", "é", "İ"]),
+                      max_size=25))
+def test_other_mentions_are_found_where_the_regex_found_them(words: list[str]) -> None:
+    """The string search for later mentions of a name reads the text as the regex it replaced did."""
+    text = "".join(words)
+    names = {"Dana", "Ann", "Anna", "Okafor", "Lee"}
+    assert _mentions(text, names) == _mentions_by_regex(text, names)

@@ -114,7 +114,7 @@ class PhoneNumberRecognizer(EntityRecognizer):
             home = str(phonenumbers.region_code_for_number(number) or "ZZ")
             return (0.85 if phonenumbers.is_valid_number(number) else 0.6), home
         if NANP_SHAPE.match(raw) and _possible_in(raw, "US"):  # 555 numbers are "possible", never "valid": keep them
-            return 0.75, _first_valid_region(raw, digits, tuple(self.regions)) or "US"
+            return 0.75, "US"
         region = _first_valid_region(raw, digits, tuple(self.regions))
         if region is None:
             return None
