@@ -91,6 +91,7 @@ class Competitor:
 
 class BrandCheck:
     name = "brand"
+    cpu_only = True
     Config = BrandConfig
 
     def __init__(self, config: BrandConfig, resources: Resources) -> None:

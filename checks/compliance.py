@@ -117,6 +117,7 @@ class Figure:
 
 class ComplianceCheck:
     name = "compliance"
+    cpu_only = True
     Config = ComplianceConfig
 
     def __init__(self, config: ComplianceConfig, resources: Resources) -> None:

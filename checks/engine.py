@@ -61,6 +61,11 @@ class CheckSuite:
         return cls(checks, on_error)
 
     @property
+    def cpu_only(self) -> bool:
+        """Whether every check only computes (`Check.cpu_only`): no check waits on I/O."""
+        return all(getattr(check, "cpu_only", False) is True for check in self.checks)
+
+    @property
     def streams(self) -> bool:
         """Whether every check can say what it has settled of a text still being written."""
         return all(isinstance(check, StreamingCheck) for check in self.checks)

@@ -36,6 +36,7 @@ from checks.resources import Resources
 from checks.types import Action, CheckContext, CheckError, Finding, Severity, line_start, reach_back
 
 Window = int | Literal["line", "output"]
+# Known validators: each computes in process, and its reach in a stream.
 WINDOWS: dict[str, Window] = {
     "loopguard/no_shouting": 80,  # three capitalised words, or "!!"
     "guardrails_ai.secrets_present:SecretsPresent": 128,  # a keyword and its value, or one token
@@ -92,6 +93,9 @@ class GuardrailsCheck:
             (spec, _validator_class(spec.validator)(on_fail="noop", use_local=True, **spec.params))
             for spec in config.validators
         ]
+        # Only validators known to compute in process; any other may call out (a hub validator's
+        # remote inference), so the gateway runs the check in a thread.
+        self.cpu_only = all(spec.validator in WINDOWS for spec, _ in self.validators)
 
     def settled(self, text: str) -> int:
         point = len(text)

@@ -159,6 +159,7 @@ class PiiCheck:
     """Finds personal data; masks, holds or blocks it per entity as the policy says."""
 
     name = "pii"
+    cpu_only = True
     Config = PiiConfig
 
     def __init__(self, config: PiiConfig, resources: Resources) -> None:

@@ -122,7 +122,12 @@ class Check(Protocol):
     """A check: built once per policy from its validated config, run per text.
 
     A check that can guard a stream also implements `StreamingCheck`; one that does not is
-    only ever run on whole outputs (a stream through its policy is buffered first)."""
+    only ever run on whole outputs (a stream through its policy is buffered first).
+
+    A check whose `run` only computes (no network, file or database I/O) may say so with a
+    class attribute `cpu_only = True`: the gateway then checks short texts on its event loop
+    instead of a thread (`proxy.gateway.Gateway.run_checks`). A check that does not say so
+    always runs in a thread, so one that waits on I/O never stops the gateway."""
 
     name: str
 

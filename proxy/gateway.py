@@ -50,7 +50,7 @@ class Gateway:
 
     async def run_checks(self, fn: Callable[..., T], *args: Any, chars: int | None = None) -> T:
         """`fn(*args)`, CPU-bound check work on about `chars` characters of text (None: unknown,
-        or work that also blocks on the database).
+        or work that may wait on I/O: the database, a check that is not `cpu_only`).
 
         Up to INLINE_CHECK_CHARS it runs on the event loop: a thread would cost more than the
         check. The `regex` module releases the GIL at every match, so a check thread and a busy

@@ -59,6 +59,10 @@ class Exchange:
     def context(self) -> CheckContext:
         return check_context(self.body, self.metadata)
 
+    def inline_chars(self, chars: int) -> int | None:
+        """`chars` for `Gateway.run_checks`, or None when a check of this policy may wait on I/O."""
+        return chars if self.policy.suite.cpu_only else None
+
     def checked_fields(self, guard: GuardResult, upstream_ms: float, checks_ms: float) -> dict[str, Any]:
         """The interaction columns a guard result fills, as the policy's `store_raw` allows."""
         return self.gw.store.sealer.protect(checked_fields(guard, upstream_ms, checks_ms), self.policy.policy.store_raw)
@@ -164,7 +168,7 @@ def loopguard_info(interaction_id: int, policy: LoadedPolicy, guard: GuardResult
 
 async def whole_reply(ex: Exchange, upstream: dict[str, Any], upstream_ms: float) -> tuple[dict[str, Any], Outcome]:
     """A whole upstream response checked, decided and recorded: the body the app receives."""
-    guard = await ex.gw.run_checks(guard_response, ex.policy, upstream, ex.context, chars=output_chars(upstream))
+    guard = await ex.gw.run_checks(guard_response, ex.policy, upstream, ex.context, chars=ex.inline_chars(output_chars(upstream)))
     checked = ex.checked_fields(guard, upstream_ms, round(ex.ms() - upstream_ms, 2))
     outcome = await decide(ex.gw, ex.app, ex.policy, ex.interaction_id, guard, ex.metadata, checked,
                            ex.request.is_disconnected)

@@ -66,7 +66,7 @@ async def _buffered(ex: Exchange) -> bool:
     suite = ex.policy.suite
     if ex.policy.policy.stream == "buffer" or ex.app.mode == "command" or not suite.streams:
         return True
-    whole_output = [f for f in await ex.gw.run_checks(suite.run, "", ex.context, chars=0) if f.start is None]
+    whole_output = [f for f in await ex.gw.run_checks(suite.run, "", ex.context, chars=ex.inline_chars(0)) if f.start is None]
     verdict = triage(ex.policy.policy, whole_output, ex.metadata)
     return verdict.action == "block" or (verdict.action == "hold" and ex.app.mode == "review")
 
@@ -115,7 +115,7 @@ async def _windowed(ex: Exchange, chunks: Chunks) -> AsyncIterator[Event]:
             due = guard.due(time.monotonic()) if stop is None else []
             if due:
                 started = time.perf_counter()
-                step = await ex.gw.run_checks(guard.check, due, chars=guard.chars())
+                step = await ex.gw.run_checks(guard.check, due, chars=ex.inline_chars(guard.chars()))
                 checks_s += time.perf_counter() - started
                 if step.choices:
                     yield sent.event(step.choices)
@@ -124,7 +124,7 @@ async def _windowed(ex: Exchange, chunks: Chunks) -> AsyncIterator[Event]:
                     break
         upstream_ms = ex.ms()
         started = time.perf_counter()
-        result = await ex.gw.run_checks(guard.finish, chars=guard.chars())
+        result = await ex.gw.run_checks(guard.finish, chars=ex.inline_chars(guard.chars()))
         checks_ms = round((checks_s + time.perf_counter() - started) * 1000, 2)
         checked = ex.checked_fields(result, round(upstream_ms - checks_s * 1000, 2), checks_ms)
         outcome = await decide(ex.gw, ex.app, ex.policy, ex.interaction_id, result, ex.metadata, checked, _never_disconnected)
